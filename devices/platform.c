@@ -1,0 +1,101 @@
+#include "platform.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi.h"
+#include "chardev.h"
+#include "i8042.h"
+#include "log.h"
+#include "options.h"
+#include "rtc.h"
+#include "serial.h"
+#include "vm.h"
+
+#define COM1_BASE 0x3f8
+
+/* Port 0x80 (POST codes) and 0xED are where Linux and firmware write to
+ * waste a microsecond; they need no device, only silence. */
+static void
+platform_sink_io(void *dev, uint64_t off, uint8_t *data, uint32_t len,
+		 bool is_write)
+{
+	(void)dev;
+	(void)off;
+	if (!is_write)
+		memset(data, 0xff, len);
+}
+
+int
+platform_create(struct vm *vm, const struct vm_config *cfg, char *err,
+		unsigned errlen)
+{
+	struct vm_devices *d;
+	char *cd_err = NULL;
+	int64_t rsdp;
+	int ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	vm->devs = d;
+
+	d->serial_cd = chardev_open(cfg->serial, vm->base, &cd_err);
+	if (!d->serial_cd) {
+		snprintf(err, errlen, "--serial %s: %s", cfg->serial,
+			 cd_err ? cd_err : "cannot open");
+		free(cd_err);
+		return -EINVAL;
+	}
+	d->com1 = serial_create(vm, COM1_BASE, VM_IRQ_COM1, d->serial_cd);
+	d->kbd = i8042_create(vm);
+	d->rtc = rtc_create(vm);
+	d->pm = acpi_pm_create(vm);
+	if (!d->com1 || !d->kbd || !d->rtc || !d->pm) {
+		snprintf(err, errlen, "cannot create the platform devices");
+		return -ENOMEM;
+	}
+	ret = pci_init(&d->pci, vm);
+	if (!ret)
+		ret = bus_register(&vm->pio, 0x80, 1, platform_sink_io, NULL,
+				   "post");
+	if (!ret)
+		ret = bus_register(&vm->pio, 0xed, 1, platform_sink_io, NULL,
+				   "io-delay");
+	if (ret) {
+		snprintf(err, errlen, "cannot register platform ports: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	rsdp = acpi_tables_build(vm);
+	if (rsdp < 0) {
+		snprintf(err, errlen, "cannot build ACPI tables: %s",
+			 strerror((int)-rsdp));
+		return (int)rsdp;
+	}
+	d->rsdp = (uint64_t)rsdp;
+	return 0;
+}
+
+void
+platform_destroy(struct vm *vm)
+{
+	struct vm_devices *d = vm->devs;
+
+	if (!d)
+		return;
+	if (d->pm)
+		acpi_pm_destroy(d->pm);
+	if (d->rtc)
+		rtc_destroy(d->rtc);
+	if (d->kbd)
+		i8042_destroy(d->kbd);
+	if (d->com1)
+		serial_destroy(d->com1);
+	if (d->serial_cd)
+		chardev_close(d->serial_cd);
+	free(d);
+	vm->devs = NULL;
+}

@@ -1,0 +1,26 @@
+/* The PC platform around the vCPUs: COM1, i8042, RTC, ACPI PM, PCI host
+ * bridge. Created in a fixed order and torn down in reverse. */
+#ifndef VMD_DEVICES_PLATFORM_H
+#define VMD_DEVICES_PLATFORM_H
+
+#include "pci.h"
+
+struct vm;
+struct vm_config;
+struct chardev;
+
+struct vm_devices {
+	struct pci pci;
+	struct chardev *serial_cd;
+	struct serial *com1;
+	struct i8042 *kbd;
+	struct rtc *rtc;
+	struct acpi_pm *pm;
+	uint64_t rsdp;
+};
+
+int platform_create(struct vm *vm, const struct vm_config *cfg, char *err,
+		    unsigned errlen);
+void platform_destroy(struct vm *vm);
+
+#endif

@@ -1,0 +1,60 @@
+# Unit tests (cmocka): one program per subject, run by tests/run under the
+# sanitizers. The fakes of vm_irq_line() & co. live in the test files, so
+# these link the device objects they test, not the whole library.
+UNIT_LIBS = common/libvmdcommon.a $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_util tests/unit/test_options \
+	tests/unit/test_bus tests/unit/test_serial tests/unit/test_chardev \
+	tests/unit/test_acpi tests/unit/test_rtc tests/unit/test_i8042
+endif
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LIBS)
+tests_unit_test_options_SOURCES = tests/unit/test_options.c devices/options.c
+tests_unit_test_options_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_options_LDADD = $(UNIT_LIBS)
+tests_unit_test_bus_SOURCES = tests/unit/test_bus.c devices/bus.c
+tests_unit_test_bus_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bus_LDADD = $(UNIT_LIBS)
+tests_unit_test_serial_SOURCES = tests/unit/test_serial.c devices/serial.c \
+	devices/chardev.c devices/bus.c
+tests_unit_test_serial_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_serial_LDADD = $(UNIT_LIBS)
+tests_unit_test_chardev_SOURCES = tests/unit/test_chardev.c devices/chardev.c
+tests_unit_test_chardev_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_chardev_LDADD = $(UNIT_LIBS)
+tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c devices/acpi_tables.c \
+	devices/acpi_pm.c devices/bus.c
+tests_unit_test_acpi_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_acpi_LDADD = $(UNIT_LIBS)
+tests_unit_test_rtc_SOURCES = tests/unit/test_rtc.c devices/rtc.c devices/bus.c
+tests_unit_test_rtc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rtc_LDADD = $(UNIT_LIBS)
+tests_unit_test_i8042_SOURCES = tests/unit/test_i8042.c devices/i8042.c \
+	devices/bus.c
+tests_unit_test_i8042_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_i8042_LDADD = $(UNIT_LIBS)
+
+# Raw-KVM programs: tiny hand-made guests driven by ioctls, run in the lab
+# against /dev/kvm (and /dev/vmm with --dev).
+noinst_PROGRAMS += tests/kvm/kvmt
+tests_kvm_kvmt_SOURCES = tests/kvm/kvmt.c tests/kvm/kvmt.h \
+	tests/kvm/kvm_cases.h tests/kvm/kvm_api.c tests/kvm/kvm_io.c \
+	tests/kvm/kvm_modes.c
+
+# The reference guest: Debian's kernel + a busybox initramfs, made from the
+# packages on this machine (never committed).
+GUEST_DIR = $(builddir)/tests/guest
+all-local: guest
+guest:
+	$(AM_V_GEN)$(top_srcdir)/tests/guest/mkguest $(GUEST_DIR)
+clean-local: guest-clean
+guest-clean:
+	rm -rf $(GUEST_DIR)
+
+check-programs: $(check_PROGRAMS) $(noinst_PROGRAMS)
+.PHONY: guest guest-clean check-programs
+
+EXTRA_DIST += tests/run tests/demo tests/lab tests/guest tests/integration
