@@ -264,7 +264,7 @@ int64_t
 acpi_tables_build(struct vm *vm)
 {
 	struct acpi_area a = { 0 };
-	uint64_t rsdp, facs, fadt, dsdt, madt, rsdt, xsdt, tables[2];
+	uint64_t rsdp = 0, facs = 0, fadt = 0, dsdt = 0, madt = 0, rsdt = 0, xsdt = 0, tables[2];
 	uint8_t *prsdp, *pfacs, *pfadt, *pdsdt, *pmadt, *prsdt, *pxsdt;
 	uint8_t *aml;
 	size_t aml_len;

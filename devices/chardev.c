@@ -6,7 +6,9 @@
  * client, which the I/O thread may replace while a vCPU writes. The input
  * callback is called without cd->lock held, so a front-end may call
  * chardev_write() and chardev_accept_input() under its own lock. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "chardev.h"
 
 #include <errno.h>

@@ -2,7 +2,8 @@
 # objects the monitor runs.
 noinst_LIBRARIES += devices/libvmddevices.a
 devices_libvmddevices_a_SOURCES = \
-	devices/acpi.h devices/acpi_tables.c devices/acpi_pm.c \
+	devices/acpi.h devices/acpi_internal.h devices/acpi_tables.c \
+	devices/acpi_dsdt.c devices/acpi_pm.c \
 	devices/boot.c devices/boot.h \
 	devices/bus.c devices/bus.h \
 	devices/chardev.c devices/chardev.h \

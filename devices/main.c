@@ -135,6 +135,8 @@ main(int argc, char **argv)
 	if (cfg.verbose)
 		log_set_level(LOG_LVL_DEBUG);
 	evthread_use_pthreads();
+	/* A console reader that goes away must not kill the VM. */
+	signal(SIGPIPE, SIG_IGN);
 
 	ret = main_run(&cfg, &vm, err, sizeof(err));
 	if (ret) {

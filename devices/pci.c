@@ -9,6 +9,10 @@
 #define PCI_CONFIG_ADDRESS 0xCF8
 #define PCI_CONFIG_DATA    0xCFC
 #define PCI_ADDR_ENABLE    0x80000000u
+/* 0xCF9, inside the address register's range, is the PC's reset control
+ * register; the FADT names it as the ACPI reset register. */
+#define PCI_RESET_CONTROL_OFF 1
+#define PCI_RESET_CPU         0x04
 
 #define PCI_VENDOR_REDHAT        0x1b36
 #define PCI_DEVICE_HOST_BRIDGE   0x0008
@@ -65,6 +69,12 @@ pci_address_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 
 	if (off + len > 4)
 		return;
+	if (is_write && len == 1 && off == PCI_RESET_CONTROL_OFF) {
+		if (data[0] & PCI_RESET_CPU)
+			vm_request_exit(pci->vm, VM_EXIT_REBOOT,
+					"guest reset via 0xCF9");
+		return;
+	}
 	mask = len == 4 ? 0xffffffffu : ((1u << (len * 8)) - 1) << shift;
 	pthread_mutex_lock(&pci->lock);
 	if (is_write) {
@@ -135,6 +145,7 @@ pci_init(struct pci *pci, struct vm *vm)
 	int ret;
 
 	memset(pci, 0, sizeof(*pci));
+	pci->vm = vm;
 	pthread_mutex_init(&pci->lock, NULL);
 	pci_device_init(&pci->host_bridge, PCI_VENDOR_REDHAT,
 			PCI_DEVICE_HOST_BRIDGE, PCI_CLASS_HOST_BRIDGE,

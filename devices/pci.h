@@ -31,6 +31,7 @@ struct pci_device {
 };
 
 struct pci {
+	struct vm *vm;
 	pthread_mutex_t lock; /* config cycles from several vCPUs */
 	uint32_t address;     /* 0xCF8 */
 	struct pci_device *slots[PCI_MAX_SLOTS];

@@ -16,11 +16,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "bus.h"
 #include "chardev.h"
-#include "log.h"
 #include "util.h"
 #include "vm.h"
 

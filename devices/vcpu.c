@@ -210,6 +210,10 @@ vcpu_handle_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	char reason[128];
 
+	if (v->exits < 400 && log_get_level() >= LOG_LVL_DEBUG)
+		log_debug("vcpu %u: exit %u io port 0x%x mmio 0x%llx", v->id,
+			  run->exit_reason, run->io.port,
+			  (unsigned long long)run->mmio.phys_addr);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		vcpu_handle_io(v);
@@ -306,6 +310,20 @@ vcpu_thread(void *arg)
 		v->exits++;
 		if (!vcpu_handle_exit(v))
 			break;
+	}
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		struct kvm_regs regs;
+		struct kvm_sregs sregs;
+
+		if (!ioctl(v->fd, KVM_GET_REGS, &regs) &&
+		    !ioctl(v->fd, KVM_GET_SREGS, &sregs))
+			log_debug("vcpu %u: stopped after %llu exits at rip 0x%llx "
+				  "cr0 0x%llx cr3 0x%llx rsp 0x%llx",
+				  v->id, (unsigned long long)v->exits,
+				  (unsigned long long)regs.rip,
+				  (unsigned long long)sregs.cr0,
+				  (unsigned long long)sregs.cr3,
+				  (unsigned long long)regs.rsp);
 	}
 	/* A stopped vCPU counts as parked, so a pause never waits on it. */
 	pthread_mutex_lock(&v->lock);

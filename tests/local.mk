@@ -25,7 +25,7 @@ tests_unit_test_serial_LDADD = $(UNIT_LIBS)
 tests_unit_test_chardev_SOURCES = tests/unit/test_chardev.c devices/chardev.c
 tests_unit_test_chardev_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_chardev_LDADD = $(UNIT_LIBS)
-tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c devices/acpi_tables.c \
+tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c devices/acpi_tables.c devices/acpi_dsdt.c \
 	devices/acpi_pm.c devices/bus.c
 tests_unit_test_acpi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_acpi_LDADD = $(UNIT_LIBS)
@@ -39,10 +39,10 @@ tests_unit_test_i8042_LDADD = $(UNIT_LIBS)
 
 # Raw-KVM programs: tiny hand-made guests driven by ioctls, run in the lab
 # against /dev/kvm (and /dev/vmm with --dev).
-noinst_PROGRAMS += tests/kvm/kvmt
-tests_kvm_kvmt_SOURCES = tests/kvm/kvmt.c tests/kvm/kvmt.h \
-	tests/kvm/kvm_cases.h tests/kvm/kvm_api.c tests/kvm/kvm_io.c \
-	tests/kvm/kvm_modes.c
+noinst_PROGRAMS += tests/kvm/kvm-raw-test
+tests_kvm_kvm_raw_test_SOURCES = tests/kvm/main.c tests/kvm/kvmt.c \
+	tests/kvm/kvmt.h tests/kvm/kvm_cases.h tests/kvm/kvm_api.c \
+	tests/kvm/kvm_io.c tests/kvm/kvm_modes.c tests/kvm/kvm_irq.c
 
 # The reference guest: Debian's kernel + a busybox initramfs, made from the
 # packages on this machine (never committed).

@@ -3,7 +3,9 @@
  * System and VM ioctls: API version, capabilities, and that the device
  * refuses bad memory slots and vCPU ids with the errno KVM uses.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* strerrorname_np */
+#endif
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -20,7 +20,8 @@
 	X(real_mode_mmio, "MMIO writes/reads to an unbacked address")	\
 	X(protected_mode, "32-bit flat mode: 32-bit I/O and MMIO")	\
 	X(long_mode, "64-bit paging: 64-bit values and MMIO")		\
-	X(irq_window_inject, "KVM_INTERRUPT at HLT and at IRQ window")	\
+	X(irq_inject_at_hlt, "HLT exit, KVM_INTERRUPT, handler runs")	\
+	X(irq_window_open, "request_interrupt_window -> IRQ_WINDOW_OPEN") \
 	X(irq_pic_line, "in-kernel PIC: KVM_IRQ_LINE wakes sti;hlt")
 
 #define KVM_CASE_DECLARE(name, summary) \

@@ -2,12 +2,16 @@
 /*
  * Interrupt delivery to a halted guest, two ways.
  *
- * irq_window_inject is the one every implementation must pass: no in-kernel
- * irqchip, HLT exits to userspace, and the host injects with KVM_INTERRUPT
- * once run->ready_for_interrupt_injection says the guest can take it, asking
- * for an exit with request_interrupt_window when it cannot yet.  A simple
- * SVM backend needs only EVENTINJ, the HLT and VINTR intercepts and RFLAGS.IF
- * for it: no PIC, no APIC, no sleeping vCPU to wake.
+ * irq_inject_at_hlt is the one every implementation must pass: no in-kernel
+ * irqchip, so HLT exits to userspace, and the host injects with
+ * KVM_INTERRUPT once run->ready_for_interrupt_injection says the guest can
+ * take it.  A simple SVM backend needs only EVENTINJ, the HLT intercept and
+ * RFLAGS.IF for it: no PIC, no APIC, no sleeping vCPU to wake.
+ *
+ * irq_window_open adds the other half of that userspace-irqchip protocol:
+ * an interrupt pending while IF=0, request_interrupt_window=1, and a
+ * KVM_EXIT_IRQ_WINDOW_OPEN once the guest's sti takes effect (VINTR
+ * intercept on SVM).
  *
  * irq_pic_line is what a full monitor does (in-kernel PIC, KVM_IRQ_LINE,
  * HLT handled in the kernel); it is skipped where KVM_CAP_IRQCHIP is 0.
@@ -89,28 +93,46 @@ static int irq_inject(struct kvmt_vm *vm)
 	return 0;
 }
 
-enum kvmt_result kvm_test_irq_window_inject(struct kvmt_ctx *ctx)
+/* Phase 1: the interrupt arrives while the guest sits in HLT. */
+static int irq_run_phase1(struct kvmt_vm *vm)
+{
+	if (kvmt_setup_real(vm) < 0)
+		return -1;
+	kvmt_load_code(vm, irq_window_code, sizeof(irq_window_code));
+	if (kvmt_expect_io(vm, KVMT_PORT_READY, 1, KVM_EXIT_IO_OUT, 1) < 0 ||
+	    irq_check_flags(vm, 0, 0) < 0)
+		return -1;
+	/* IF=0: a real monitor asks to be told when it may inject. */
+	vm->run->request_interrupt_window = 1;
+	if (kvmt_expect_hlt(vm, IRQ_WINDOW_HLT1) < 0 ||
+	    irq_check_flags(vm, 1, 1) < 0 ||
+	    irq_inject(vm) < 0 ||
+	    kvmt_expect_io(vm, KVMT_PORT_HANDLER, 1, KVM_EXIT_IO_OUT, 'I') < 0 ||
+	    kvmt_expect_io(vm, KVMT_PORT_AFTER, 1, KVM_EXIT_IO_OUT, 1) < 0)
+		return -1;
+	return 0;
+}
+
+enum kvmt_result kvm_test_irq_inject_at_hlt(struct kvmt_ctx *ctx)
 {
 	struct kvmt_vm vm;
 	int r = -1;
 
-	if (kvmt_create_vm(ctx, &vm, 0) < 0 || kvmt_setup_real(&vm) < 0)
+	if (kvmt_create_vm(ctx, &vm, 0) < 0)
 		goto out;
-	kvmt_load_code(&vm, irq_window_code, sizeof(irq_window_code));
+	r = irq_run_phase1(&vm);
+out:
+	kvmt_destroy_vm(&vm);
+	return r < 0 ? KVMT_FAIL : KVMT_PASS;
+}
 
-	/* Phase 1: the interrupt arrives while the guest sits in HLT. */
-	if (kvmt_expect_io(&vm, KVMT_PORT_READY, 1, KVM_EXIT_IO_OUT, 1) < 0 ||
-	    irq_check_flags(&vm, 0, 0) < 0)
-		goto out;
-	/* IF=0: a real monitor asks to be told when it may inject. */
-	vm.run->request_interrupt_window = 1;
-	if (kvmt_expect_hlt(&vm, IRQ_WINDOW_HLT1) < 0 ||
-	    irq_check_flags(&vm, 1, 1) < 0 ||
-	    irq_inject(&vm) < 0 ||
-	    kvmt_expect_io(&vm, KVMT_PORT_HANDLER, 1, KVM_EXIT_IO_OUT, 'I') < 0 ||
-	    kvmt_expect_io(&vm, KVMT_PORT_AFTER, 1, KVM_EXIT_IO_OUT, 1) < 0)
-		goto out;
+enum kvmt_result kvm_test_irq_window_open(struct kvmt_ctx *ctx)
+{
+	struct kvmt_vm vm;
+	int r = -1;
 
+	if (kvmt_create_vm(ctx, &vm, 0) < 0 || irq_run_phase1(&vm) < 0)
+		goto out;
 	/* Phase 2: pending while IF=0; sti opens the window, which exits. */
 	if (kvmt_expect_io(&vm, KVMT_PORT_READY, 1, KVM_EXIT_IO_OUT, 2) < 0 ||
 	    irq_check_flags(&vm, 0, 0) < 0)

@@ -1,7 +1,10 @@
 /* Character back-ends: spec errors, the unix console socket (backlog,
  * replacement, input with back-pressure), pty, file and stdio. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -443,6 +446,51 @@ test_stdio_pipes(void **state)
 	assert_int_equal(fcntl(1, F_GETFL) & O_NONBLOCK, 0);
 }
 
+struct writer {
+	struct chardev *cd;
+	int n;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	for (int i = 0; i < w->n; i++) {
+		char c = (char)('a' + i % 26);
+
+		chardev_write(w->cd, &c, 1);
+		if (i % 64 == 0)
+			usleep(200);
+	}
+	return NULL;
+}
+
+/* A vCPU-like thread writes while the I/O thread accepts and serves the
+ * client: ordered, nothing lost while the client keeps up. */
+static void
+test_unix_write_from_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct writer w = { .n = 20000 };
+	static char buf[20001];
+	struct chardev *cd;
+	pthread_t t;
+	char spec[160];
+	int c;
+
+	snprintf(spec, sizeof(spec), "unix=%s", f->path);
+	cd = w.cd = open_ok(f, spec);
+	assert_int_equal(pthread_create(&t, NULL, writer_main, &w), 0);
+	c = client(f);
+	assert_int_equal(drain(f, c, buf, sizeof(buf), 3000), (size_t)w.n);
+	pthread_join(t, NULL);
+	for (int i = 0; i < w.n; i++)
+		assert_int_equal(buf[i], 'a' + i % 26);
+	close(c);
+	chardev_close(cd);
+}
+
 int
 main(void)
 {
@@ -460,6 +508,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_unix_new_client_replaces_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_input_backpressure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_write_from_thread,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_appends, setup,

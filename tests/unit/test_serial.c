@@ -1,6 +1,8 @@
 /* The 16550A model driven through the port I/O bus the way Linux's 8250
  * driver drives it, with a fake VM that records the IRQ line. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

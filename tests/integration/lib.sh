@@ -1,0 +1,77 @@
+# Shared helpers for integration groups. A group is run as
+#   bash tests/integration/NAME.lab.sh TOP BUILD     (inside the lab)
+#   bash tests/integration/NAME.host.sh TOP BUILD    (on the host)
+# and prints one line per test: "ok - name" or "not ok - name: why".
+set -u
+
+TOP=${1:?top}
+BUILD=${2:?build}
+VMD_VM=$BUILD/devices/vmd-vm
+GUEST_KERNEL=$BUILD/tests/guest/vmlinuz
+GUEST_INITRD=$BUILD/tests/guest/initramfs.cpio.gz
+# Scratch space that survives systemd's /tmp cleaning in the lab.
+WORK=$(mktemp -d /var/tmp/vmd-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1: $2"; }
+
+# check NAME COMMAND...: ok when COMMAND succeeds; its output is shown on
+# failure.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name" "$(printf '%s' "$out" | tail -n 5 | tr '\n' ' ')"
+	fi
+}
+
+# guest_run LOG TIMEOUT [vmd-vm args...]: boots the reference guest, serial
+# into LOG, and returns vmd-vm's exit status (124 on timeout).
+guest_run() {
+	local log=$1 limit=$2
+	shift 2
+	timeout -k 5 "$limit" "$VMD_VM" --kernel "$GUEST_KERNEL" \
+		--initrd "$GUEST_INITRD" --serial "file=$log" "$@" \
+		>"$log.stderr" 2>&1 </dev/null
+}
+
+# guest_result LOG CHECK: the details of "VMDTEST CHECK ok ..." in LOG, or
+# fails.
+guest_result() {
+	local line
+	line=$(grep -a "^VMDTEST $2 ok" "$1" | head -n 1 | tr -d '\r') || return 1
+	[ -n "$line" ] || return 1
+	printf '%s\n' "${line#VMDTEST $2 ok}"
+}
+
+# control SOCKET JSON: one request on a vmd-vm control socket, prints the
+# reply line.
+control() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PY
+}
+
+# wait_for FILE PATTERN SECONDS: until PATTERN shows up in FILE.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -aq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
