@@ -111,6 +111,26 @@ main_run(const struct vm_config *cfg, struct vm *vm, char *err,
 	return ret;
 }
 
+/* vmd may not be our parent (it restarted and reattached), so it cannot
+ * wait() for our status: leave it in a file, written atomically. */
+static void
+main_write_status(const char *path, int status, const char *reason)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!path || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f) {
+		log_warn("--status-file %s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%d %s\n", status, reason);
+	if (fclose(f) || rename(tmp, path))
+		log_warn("--status-file %s: %s", path, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,6 +161,7 @@ main(int argc, char **argv)
 	ret = main_run(&cfg, &vm, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
+		main_write_status(cfg.status_file, VM_EXIT_ERROR, err);
 		return VM_EXIT_ERROR;
 	}
 	log_info("%s: %s", cfg.name, vm.exit_reason);
@@ -152,7 +173,9 @@ main(int argc, char **argv)
 		fflush(NULL);
 		execv("/proc/self/exe", argv);
 		log_error("cannot restart: %s", strerror(errno));
+		main_write_status(cfg.status_file, VM_EXIT_ERROR, "cannot restart");
 		return VM_EXIT_ERROR;
 	}
+	main_write_status(cfg.status_file, vm.exit_status, vm.exit_reason);
 	return vm.exit_status;
 }

@@ -11,7 +11,7 @@
 enum {
 	OPT_KERNEL = 1000, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
 	OPT_SERIAL, OPT_ACCEL, OPT_CONTROL, OPT_NAME, OPT_ON_REBOOT,
-	OPT_HELP, OPT_VERSION, OPT_VERBOSE,
+	OPT_HELP, OPT_VERSION, OPT_VERBOSE, OPT_STATUS_FILE,
 };
 
 static const struct option options_long[] = {
@@ -25,6 +25,7 @@ static const struct option options_long[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+	{ "status-file", required_argument, NULL, OPT_STATUS_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -52,6 +53,8 @@ options_usage(FILE *out, const char *prog)
 "  --on-reboot restart|exit\n"
 "                       a guest reboot restarts in place (default), or ends\n"
 "                       the monitor with status 3\n"
+"  --status-file PATH   write \"STATUS REASON\" there when the monitor ends\n"
+"                       (how vmd learns why a VM it reattached to ended)\n"
 "  --verbose            debug logging\n"
 "  --help, --version\n"
 "\n"
@@ -133,6 +136,7 @@ options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 					"--on-reboot: '%s' is not restart or exit",
 					optarg);
 			break;
+		case OPT_STATUS_FILE: cfg->status_file = optarg; break;
 		case OPT_HELP: cfg->help = true; return 0;
 		case OPT_VERSION: cfg->version = true; return 0;
 		case OPT_VERBOSE: cfg->verbose = true; break;

@@ -23,6 +23,7 @@ struct vm_config {
 	const char *serial;  /* chardev spec */
 	const char *accel;   /* "kvm" or "vmm"; NULL: kvm */
 	const char *control; /* unix socket path, or NULL */
+	const char *status_file; /* "STATUS reason" written at exit, or NULL */
 	enum vm_on_reboot on_reboot;
 	bool help;
 	bool version;

@@ -86,6 +86,7 @@ platform_destroy(struct vm *vm)
 
 	if (!d)
 		return;
+	pci_destroy(&d->pci);
 	if (d->pm)
 		acpi_pm_destroy(d->pm);
 	if (d->rtc)

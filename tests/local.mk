@@ -50,6 +50,8 @@ GUEST_DIR = $(builddir)/tests/guest
 all-local: guest
 guest:
 	$(AM_V_GEN)$(top_srcdir)/tests/guest/mkguest $(GUEST_DIR)
+	$(AM_V_GEN)sed "s|@GUEST_DIR@|$$(cd $(GUEST_DIR) && pwd)|g" \
+		$(top_srcdir)/configs/demo.xml.in >$(GUEST_DIR)/demo.xml
 clean-local: guest-clean
 guest-clean:
 	rm -rf $(GUEST_DIR)
@@ -57,4 +59,5 @@ guest-clean:
 check-programs: $(check_PROGRAMS) $(noinst_PROGRAMS)
 .PHONY: guest guest-clean check-programs
 
-EXTRA_DIST += tests/run tests/demo tests/lab tests/guest tests/integration
+EXTRA_DIST += tests/run tests/demo tests/lab tests/guest tests/integration \
+	configs/demo.xml.in

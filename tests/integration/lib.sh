@@ -50,7 +50,7 @@ guest_result() {
 # control SOCKET JSON: one request on a vmd-vm control socket, prints the
 # reply line.
 control() {
-	python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$1" "$2" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(30)
