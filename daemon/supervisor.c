@@ -216,6 +216,7 @@ supervisor_process_ended(evutil_socket_t fd, short what, void *arg)
 
 	if (d->destroying) {
 		detail = "destroyed";
+		snprintf(reason, sizeof(reason), "destroyed");
 	} else if (status == VMM_EXIT_POWEROFF) {
 		detail = d->shutdown_requested ? "shutdown" : "poweroff";
 		action = d->def->on_poweroff;

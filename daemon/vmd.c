@@ -186,7 +186,7 @@ static int
 vmd_find_vmm(struct vmd_options *o)
 {
 	static const char *const rel[] = { "vmd-vm", "../devices/vmd-vm" };
-	char self[PATH_MAX], path[PATH_MAX + 32];
+	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + 32];
 	ssize_t n;
 	unsigned i;
 
@@ -196,12 +196,12 @@ vmd_find_vmm(struct vmd_options *o)
 	if (n > 0) {
 		self[n] = '\0';
 		for (i = 0; i < ARRAY_SIZE(rel); i++) {
-			snprintf(path, sizeof(path), "%s/%s", dirname(self), rel[i]);
+			util_strlcpy(dir, self, sizeof(dir));
+			snprintf(path, sizeof(path), "%s/%s", dirname(dir), rel[i]);
 			if (!access(path, X_OK)) {
 				vmd_set(&o->vmm_path, path);
 				break;
 			}
-			self[n] = '\0';
 		}
 	}
 	if (!o->vmm_path)

@@ -1,7 +1,9 @@
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +13,8 @@
 enum {
 	OPT_KERNEL = 1000, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
 	OPT_SERIAL, OPT_ACCEL, OPT_CONTROL, OPT_NAME, OPT_ON_REBOOT,
-	OPT_HELP, OPT_VERSION, OPT_VERBOSE, OPT_STATUS_FILE,
+	OPT_HELP, OPT_VERSION, OPT_VERBOSE, OPT_STATUS_FILE, OPT_DISK, OPT_RNG,
+	OPT_CONSOLE, OPT_NET, OPT_MAC, OPT_BALLOON,
 };
 
 static const struct option options_long[] = {
@@ -29,6 +32,12 @@ static const struct option options_long[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "mac", required_argument, NULL, OPT_MAC },
+	{ "balloon", no_argument, NULL, OPT_BALLOON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -50,6 +59,17 @@ options_usage(FILE *out, const char *prog)
 "  --control unix=PATH  JSON-lines control socket (status, pause, resume,\n"
 "                       powerdown, reset, quit)\n"
 "  --name NAME          VM name, for logs\n"
+"  --disk PATH[,readonly][,cache=none|writeback][,serial=S]\n"
+"                       a virtio-blk disk on a raw image (repeatable, up to %d)\n"
+"  --rng                a virtio-rng device (entropy from the host)\n"
+"  --console SPEC       a virtio-console (hvc0): stdio, file=PATH, unix=PATH, pty\n"
+"  --net user[,hostfwd=tcp:[ADDR:]HOSTPORT-:GUESTPORT]...\n"
+"                       virtio-net on user-mode networking (libslirp):\n"
+"                       guest 10.0.2.15, host 10.0.2.2, DNS 10.0.2.3\n"
+"  --net tap=NAME       virtio-net on an existing TAP interface\n"
+"  --mac XX:XX:XX:XX:XX:XX\n"
+"                       the network card's address (default 52:54:00:12:34:56)\n"
+"  --balloon            a virtio-balloon (control: balloon, balloon-stats)\n"
 "  --on-reboot restart|exit\n"
 "                       a guest reboot restarts in place (default), or ends\n"
 "                       the monitor with status 3\n"
@@ -60,7 +80,7 @@ options_usage(FILE *out, const char *prog)
 "\n"
 "Exit status: 0 guest powered off, 1 start-up error, 2 bad command line,\n"
 "3 guest reboot (with --on-reboot exit), 4 guest crash or internal error.\n",
-		prog, VM_MAX_CPUS);
+		prog, VM_MAX_CPUS, VM_MAX_DISKS);
 }
 
 static int
@@ -72,6 +92,139 @@ options_error(char *err, unsigned errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+static int
+options_parse_disk(const char *arg, struct vm_config *cfg, char *err,
+		   unsigned errlen)
+{
+	struct vm_disk_config *d;
+	char buf[4096 + 128], *opt, *save = NULL;
+
+	if (cfg->ndisks >= VM_MAX_DISKS)
+		return options_error(err, errlen, "--disk: at most %d disks",
+				     VM_MAX_DISKS);
+	if (util_strlcpy(buf, arg, sizeof(buf)) < 0 || !buf[0] || buf[0] == ',')
+		return options_error(err, errlen,
+			"--disk: '%s' is not PATH[,readonly][,cache=none|writeback][,serial=S]",
+			arg);
+	d = &cfg->disks[cfg->ndisks];
+	memset(d, 0, sizeof(*d));
+	opt = strtok_r(buf, ",", &save);
+	if (util_strlcpy(d->path, opt, sizeof(d->path)) < 0)
+		return options_error(err, errlen, "--disk: path too long");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "readonly") || !strcmp(opt, "ro"))
+			d->readonly = true;
+		else if (!strcmp(opt, "cache=none"))
+			d->cache = VM_DISK_CACHE_NONE;
+		else if (!strcmp(opt, "cache=writeback"))
+			d->cache = VM_DISK_CACHE_WRITEBACK;
+		else if (!strncmp(opt, "serial=", 7)) {
+			if (strlen(opt + 7) > VM_DISK_SERIAL_LEN)
+				return options_error(err, errlen,
+					"--disk: serial '%s' is longer than %d characters",
+					opt + 7, VM_DISK_SERIAL_LEN);
+			util_strlcpy(d->serial, opt + 7, sizeof(d->serial));
+		} else
+			return options_error(err, errlen,
+				"--disk: unknown option '%s' (readonly, cache=none|writeback, serial=S)",
+				opt);
+	}
+	cfg->ndisks++;
+	return 0;
+}
+
+/* tcp:[ADDR:]HOSTPORT-[:]GUESTPORT */
+static int
+options_parse_hostfwd(const char *spec, struct vm_net_config *net)
+{
+	char buf[128], *dash, *hp, *gp, *colon, *end;
+	unsigned long host, guest;
+	struct in_addr a = { htonl(INADDR_LOOPBACK) };
+
+	if (net->nfwd >= VM_MAX_HOSTFWD || strncmp(spec, "tcp:", 4) ||
+	    util_strlcpy(buf, spec + 4, sizeof(buf)) < 0)
+		return -1;
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -1;
+	*dash = '\0';
+	hp = buf;
+	colon = strrchr(hp, ':');
+	if (colon) {
+		*colon = '\0';
+		if (*hp && !inet_aton(hp, &a))
+			return -1;
+		hp = colon + 1;
+	}
+	gp = dash + 1;
+	if (*gp == ':')
+		gp++;
+	errno = 0;
+	host = strtoul(hp, &end, 10);
+	if (!*hp || *end || !host || host > 65535)
+		return -1;
+	guest = strtoul(gp, &end, 10);
+	if (!*gp || *end || !guest || guest > 65535)
+		return -1;
+	net->fwd[net->nfwd].host_addr = a.s_addr;
+	net->fwd[net->nfwd].host_port = (uint16_t)host;
+	net->fwd[net->nfwd].guest_port = (uint16_t)guest;
+	net->nfwd++;
+	return 0;
+}
+
+static int
+options_parse_net(const char *arg, struct vm_config *cfg, char *err,
+		  unsigned errlen)
+{
+	struct vm_net_config *net = &cfg->net;
+	char buf[1024], *opt, *save = NULL;
+
+	if (net->mode != VM_NET_NONE)
+		return options_error(err, errlen, "--net: only one network card");
+	if (!strncmp(arg, "tap=", 4)) {
+		if (!arg[4] || util_strlcpy(net->tap, arg + 4, sizeof(net->tap)) < 0)
+			return options_error(err, errlen,
+				"--net: '%s' is not tap=NAME (at most 15 characters)",
+				arg);
+		net->mode = VM_NET_TAP;
+		return 0;
+	}
+	if (util_strlcpy(buf, arg, sizeof(buf)) < 0)
+		return options_error(err, errlen, "--net: too long");
+	opt = strtok_r(buf, ",", &save);
+	if (!opt || strcmp(opt, "user"))
+		return options_error(err, errlen,
+			"--net: '%s' is not user[,hostfwd=...] or tap=NAME", arg);
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (strncmp(opt, "hostfwd=", 8) ||
+		    options_parse_hostfwd(opt + 8, net))
+			return options_error(err, errlen,
+				"--net: '%s' is not hostfwd=tcp:[ADDR:]HOSTPORT-:GUESTPORT (at most %d)",
+				opt, VM_MAX_HOSTFWD);
+	}
+	net->mode = VM_NET_USER;
+	return 0;
+}
+
+static int
+options_parse_mac(const char *arg, struct vm_net_config *net)
+{
+	unsigned m[6], i;
+	char extra;
+
+	if (sscanf(arg, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2],
+		   &m[3], &m[4], &m[5], &extra) != 6 || strlen(arg) != 17)
+		return -1;
+	/* A multicast address cannot be a card's. */
+	if (m[0] & 1)
+		return -1;
+	for (i = 0; i < 6; i++)
+		net->mac[i] = (uint8_t)m[i];
+	net->mac_set = true;
+	return 0;
 }
 
 int
@@ -140,6 +293,23 @@ options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 		case OPT_HELP: cfg->help = true; return 0;
 		case OPT_VERSION: cfg->version = true; return 0;
 		case OPT_VERBOSE: cfg->verbose = true; break;
+		case OPT_RNG: cfg->rng = true; break;
+		case OPT_BALLOON: cfg->balloon = true; break;
+		case OPT_CONSOLE: cfg->console = optarg; break;
+		case OPT_DISK:
+			if (options_parse_disk(optarg, cfg, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_NET:
+			if (options_parse_net(optarg, cfg, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_MAC:
+			if (options_parse_mac(optarg, &cfg->net))
+				return options_error(err, errlen,
+					"--mac: '%s' is not a unicast XX:XX:XX:XX:XX:XX",
+					optarg);
+			break;
 		case ':':
 			return options_error(err, errlen, "%s needs a value",
 					     argv[optind - 1]);

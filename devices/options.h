@@ -11,7 +11,34 @@
 #define VM_MIN_MEMORY (16ull << 20)
 #define VM_MAX_MEMORY (1ull << 40)
 
+#define VM_MAX_DISKS 8
+#define VM_MAX_HOSTFWD 8
+#define VM_DISK_SERIAL_LEN 20 /* VIRTIO_BLK_ID_BYTES */
+
 enum vm_on_reboot { VM_ON_REBOOT_RESTART, VM_ON_REBOOT_EXIT };
+enum vm_disk_cache { VM_DISK_CACHE_WRITEBACK, VM_DISK_CACHE_NONE };
+enum vm_net_mode { VM_NET_NONE, VM_NET_USER, VM_NET_TAP };
+
+/* --disk PATH[,readonly][,cache=none|writeback][,serial=S] */
+struct vm_disk_config {
+	char path[4096];
+	bool readonly;
+	enum vm_disk_cache cache;
+	char serial[VM_DISK_SERIAL_LEN + 1];
+};
+
+/* --net user[,hostfwd=tcp:[ADDR:]HOSTPORT-:GUESTPORT]... | tap=NAME */
+struct vm_net_config {
+	enum vm_net_mode mode;
+	char tap[16]; /* IFNAMSIZ */
+	struct {
+		uint32_t host_addr; /* network order; 127.0.0.1 by default */
+		uint16_t host_port, guest_port;
+	} fwd[VM_MAX_HOSTFWD];
+	unsigned nfwd;
+	uint8_t mac[6];
+	bool mac_set;
+};
 
 struct vm_config {
 	const char *name;
@@ -25,6 +52,12 @@ struct vm_config {
 	const char *control; /* unix socket path, or NULL */
 	const char *status_file; /* "STATUS reason" written at exit, or NULL */
 	enum vm_on_reboot on_reboot;
+	struct vm_disk_config disks[VM_MAX_DISKS];
+	unsigned ndisks;
+	bool rng;     /* --rng: a virtio-rng device */
+	bool balloon; /* --balloon: a virtio-balloon device */
+	const char *console; /* --console SPEC: a virtio-console, or NULL */
+	struct vm_net_config net;
 	bool help;
 	bool version;
 	bool verbose;

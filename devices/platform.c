@@ -12,6 +12,7 @@
 #include "options.h"
 #include "rtc.h"
 #include "serial.h"
+#include "virtio/devices.h"
 #include "vm.h"
 
 #define COM1_BASE 0x3f8
@@ -26,6 +27,35 @@ platform_sink_io(void *dev, uint64_t off, uint8_t *data, uint32_t len,
 	(void)off;
 	if (!is_write)
 		memset(data, 0xff, len);
+}
+
+static int
+platform_add_virtio(struct vm_devices *d, struct virtio_dev *vd)
+{
+	if (!vd)
+		return -EINVAL;
+	d->virtio[d->nvirtio++] = vd;
+	return 0;
+}
+
+/* virtio devices in a fixed order, so each gets the same PCI slot every
+ * boot: rng, disks, console, net, balloon. */
+static int
+platform_create_virtio(struct vm *vm, const struct vm_config *cfg, char *err,
+		       unsigned errlen)
+{
+	struct vm_devices *d = vm->devs;
+	struct pci *pci = &d->pci;
+	unsigned i;
+	int ret = 0;
+
+	if (cfg->rng)
+		ret = platform_add_virtio(d, virtio_rng_create(vm, pci, vm->base,
+							       err, errlen));
+	for (i = 0; !ret && i < cfg->ndisks; i++)
+		ret = platform_add_virtio(d, virtio_blk_create(vm, pci,
+					  &cfg->disks[i], err, errlen));
+	return ret;
 }
 
 int
@@ -69,6 +99,9 @@ platform_create(struct vm *vm, const struct vm_config *cfg, char *err,
 			 strerror(-ret));
 		return ret;
 	}
+	ret = platform_create_virtio(vm, cfg, err, errlen);
+	if (ret)
+		return ret;
 	rsdp = acpi_tables_build(vm);
 	if (rsdp < 0) {
 		snprintf(err, errlen, "cannot build ACPI tables: %s",
@@ -83,10 +116,17 @@ void
 platform_destroy(struct vm *vm)
 {
 	struct vm_devices *d = vm->devs;
+	unsigned i;
 
 	if (!d)
 		return;
+	/* Stop the I/O threads, then the bus (irqfds, BARs), then free. */
+	for (i = d->nvirtio; i-- > 0;)
+		virtio_dev_destroy(d->virtio[i]);
 	pci_destroy(&d->pci);
+	for (i = d->nvirtio; i-- > 0;)
+		virtio_dev_free(d->virtio[i]);
+	d->nvirtio = 0;
 	if (d->pm)
 		acpi_pm_destroy(d->pm);
 	if (d->rtc)

@@ -5,9 +5,12 @@
 
 #include "pci.h"
 
+#define PLATFORM_MAX_VIRTIO 16
+
 struct vm;
 struct vm_config;
 struct chardev;
+struct virtio_dev;
 
 struct vm_devices {
 	struct pci pci;
@@ -17,6 +20,11 @@ struct vm_devices {
 	struct rtc *rtc;
 	struct acpi_pm *pm;
 	uint64_t rsdp;
+	/* virtio devices, in creation order (torn down in reverse) */
+	struct virtio_dev *virtio[PLATFORM_MAX_VIRTIO];
+	unsigned nvirtio;
+	struct virtio_dev *balloon;
+	struct chardev *console_cd;
 };
 
 int platform_create(struct vm *vm, const struct vm_config *cfg, char *err,

@@ -75,3 +75,12 @@ wait_for() {
 	done
 	return 1
 }
+
+# alive PID: the process exists and is not a zombie (a VM whose vmd went
+# away is reparented to PID 1, which in the lab may never reap it).
+alive() {
+	local st
+	st=$(sed -n 's/^State:\s*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+gone() { ! alive "$1"; }

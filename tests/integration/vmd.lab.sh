@@ -77,10 +77,10 @@ check "resume: vmctl resume t1" "$VMCTL" resume t1
 check "resume: state is running" test "$(state_of t1)" = running
 
 # vmd restarts do not stop VMs.
-pid=$("$VMCTL" info t1 | sed -n 's/^[Pp]id: *//p')
+pid=$("$VMCTL" info t1 | sed -n 's/^PID: *//p')
 kill -TERM "$VMD_PID"
 wait "$VMD_PID"
-check "restart: the VM survives vmd stopping (pid $pid)" kill -0 "$pid"
+check "restart: the VM survives vmd stopping (pid $pid)" alive "$pid"
 check "restart: vmd starts again" vmd_start
 check "restart: vmd reattaches to the running VM" wait_state t1 running 30
 out=$(echo 'echo again-$((6*7))' | timeout 200 "$VMCTL" console t1 --until again-42 --timeout 120 2>&1)
@@ -89,7 +89,7 @@ check "restart: the console works after reattaching" grep -q again-42 <<<"$out"
 # Destroy.
 check "destroy: vmctl destroy t1" "$VMCTL" destroy t1
 check "destroy: state is shut off" wait_state t1 shutoff 10
-check "destroy: the monitor process is gone" sh -c "! kill -0 $pid 2>/dev/null"
+check "destroy: the monitor process is gone" gone "$pid"
 
 # Graceful shutdown: the guest powers off on the ACPI power button.
 domain_xml t2 "vmd.mode=powerbutton vmd.wait=300" >"$WORK/t2.xml"
