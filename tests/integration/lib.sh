@@ -89,3 +89,7 @@ alive() {
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 gone() { ! alive "$1"; }
+
+# contains TEXT PATTERN / lacks TEXT PATTERN: for checks on captured output.
+contains() { grep -q -- "$2" <<<"$1"; }
+lacks() { ! grep -q -- "$2" <<<"$1"; }

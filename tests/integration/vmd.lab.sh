@@ -35,7 +35,8 @@ wait_state() { # NAME STATE SECONDS
 	return 1
 }
 
-check "vmd: starts and answers on its socket" vmd_start
+vmd_start
+check "vmd: starts and answers on its socket" "$VMCTL" version
 "$VMCTL" events >"$WORK/events.log" 2>&1 &
 EVENTS_PID=$!
 
@@ -46,29 +47,29 @@ check "define: the definition is on disk" test -s "$STATE/domains/t1.xml"
 out=$("$VMCTL" list --all 2>&1)
 check "list --all shows the shut-off domain" grep -q "t1.*shut" <<<"$out"
 out=$("$VMCTL" list 2>&1)
-check "list (running only) leaves it out" sh -c "! grep -q t1 <<<'$out'"
+check "list (running only) leaves it out" lacks "$out" t1
 
 # Bad input loses nothing.
+cp "$STATE/domains/t1.xml" "$WORK/t1.saved"
 printf '<domain type="kvm"><name>bad</name><memory>x' >"$WORK/bad.xml"
 out=$("$VMCTL" create "$WORK/bad.xml" 2>&1)
-check "define: malformed XML is refused with a clear error ($out)" \
-	sh -c "! $VMCTL info bad >/dev/null 2>&1 && grep -qi 'xml' <<<'$out'"
+check "define: malformed XML is refused with a clear error ($out)" contains "$out" "malformed XML at line 1"
+check "define: nothing is defined from malformed XML" test ! -e "$STATE/domains/bad.xml"
 domain_xml t1 "vmd.mode=shell" | sed 's|<devices>|<devices><hostdev mode="subsystem" type="pci"/>|' >"$WORK/hostdev.xml"
 out=$("$VMCTL" create "$WORK/hostdev.xml" 2>&1)
-check "define: refused element is named ($out)" grep -q hostdev <<<"$out"
-check "define: the old definition is intact after refusals" \
-	cmp -s <(domain_xml t1 x | grep -c .) <(domain_xml t1 x | grep -c .)
+check "define: refused element is named ($out)" contains "$out" hostdev
+check "define: the stored definition is intact after refusals" cmp "$WORK/t1.saved" "$STATE/domains/t1.xml"
 check "vmd: still running after bad input" kill -0 "$VMD_PID"
 
 # Start and console.
 check "start: vmctl start t1" "$VMCTL" start t1
 check "start: state is running" test "$(state_of t1)" = running
 out=$(echo 'echo console-$((6*7))' | timeout 200 "$VMCTL" console t1 --until console-42 --timeout 180 2>&1)
-check "console: a command typed on the console runs in the guest" grep -q console-42 <<<"$out"
+check "console: a command typed on the console runs in the guest" contains "$out" console-42
 out=$("$VMCTL" start t1 2>&1)
-check "start: a second start is refused ($out)" grep -qi "already" <<<"$out"
+check "start: a second start is refused ($out)" contains "$out" "already"
 out=$("$VMCTL" undefine t1 2>&1)
-check "undefine: refused while running ($out)" grep -qi "running" <<<"$out"
+check "undefine: refused while running ($out)" contains "$out" "running"
 
 # Suspend / resume.
 check "suspend: vmctl suspend t1" "$VMCTL" suspend t1
@@ -81,10 +82,11 @@ pid=$("$VMCTL" info t1 | sed -n 's/^PID: *//p')
 kill -TERM "$VMD_PID"
 wait "$VMD_PID"
 check "restart: the VM survives vmd stopping (pid $pid)" alive "$pid"
-check "restart: vmd starts again" vmd_start
+vmd_start
+check "restart: vmd starts again" "$VMCTL" version
 check "restart: vmd reattaches to the running VM" wait_state t1 running 30
 out=$(echo 'echo again-$((6*7))' | timeout 200 "$VMCTL" console t1 --until again-42 --timeout 120 2>&1)
-check "restart: the console works after reattaching" grep -q again-42 <<<"$out"
+check "restart: the console works after reattaching" contains "$out" again-42
 
 # Destroy.
 check "destroy: vmctl destroy t1" "$VMCTL" destroy t1
@@ -101,27 +103,30 @@ check "shutdown: the guest powers off and t2 is shut off" wait_state t2 shutoff 
 
 # Events seen by a subscriber.
 sleep 0.5
-check "events: started, paused, resumed, stopped seen" sh -c \
-	"grep -q 't1 started' '$WORK/events.log' && grep -q 't1 paused' '$WORK/events.log' && grep -q 't1 resumed' '$WORK/events.log' && grep -q 't2 stopped' '$WORK/events.log'"
+ev=$(cat "$WORK/events.log")
+check "events: t1 started seen" contains "$ev" "t1 started"
+check "events: t1 paused and resumed seen" sh -c "grep -q 't1 paused' '$WORK/events.log' && grep -q 't1 resumed' '$WORK/events.log'"
+check "events: t2 stopped (shutdown) seen" contains "$ev" "t2 stopped shutdown"
 
 # Start errors name the cause.
 domain_xml t3 x | sed "s|<kernel>[^<]*</kernel>|<kernel>/nonexistent/vmlinuz</kernel>|" >"$WORK/t3.xml"
 "$VMCTL" create "$WORK/t3.xml" >/dev/null 2>&1
 out=$("$VMCTL" start t3 2>&1)
-check "start: a missing kernel is named in the error ($out)" grep -q "/nonexistent/vmlinuz" <<<"$out"
+check "start: a missing kernel is named in the error ($out)" contains "$out" "/nonexistent/vmlinuz"
 check "start: t3 stays shut off" test "$(state_of t3)" = shutoff
 
 # Undefine.
 check "undefine: vmctl undefine t2" "$VMCTL" undefine t2
 check "undefine: the definition file is gone" test ! -e "$STATE/domains/t2.xml"
 out=$("$VMCTL" info t2 2>&1)
-check "undefine: t2 is unknown afterwards ($out)" grep -qi "no domain" <<<"$out"
+check "undefine: t2 is unknown afterwards ($out)" contains "$out" "no domain"
 
 # Definitions persist across restarts.
 kill -TERM "$VMD_PID"; wait "$VMD_PID"
 vmd_start
 out=$("$VMCTL" list --all 2>&1)
-check "persist: t1 and t3 are still defined after a restart" sh -c "grep -q t1 <<<'$out' && grep -q t3 <<<'$out'"
+check "persist: t1 is still defined after a restart" contains "$out" t1
+check "persist: t3 is still defined after a restart" contains "$out" t3
 
 kill "$EVENTS_PID" 2>/dev/null
 kill -TERM "$VMD_PID"; wait "$VMD_PID"
