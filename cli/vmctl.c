@@ -19,8 +19,9 @@ static const struct {
 	const char *name;
 	const char *summary;
 } vmctl_methods[] = {
-#define METHOD(id, json_name, dbus_object, dbus_member, dbus_in, dbus_out, \
-	       summary) { json_name, summary },
+#define METHOD(id, json_name, access, dbus_object, dbus_member, dbus_in, \
+	       dbus_in_names, dbus_out, dbus_out_names, summary) \
+	{ json_name, summary },
 #include "methods.def"
 #undef METHOD
 };

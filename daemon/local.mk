@@ -1,4 +1,5 @@
-# vmd: the daemon, and the JSON-RPC server it shares with future transports.
+# vmd: the daemon, its JSON-RPC server and its D-Bus service (one method
+# table, rpc/methods.def, for both).
 noinst_LIBRARIES += rpc/libvmdrpc.a
 rpc_libvmdrpc_a_SOURCES = rpc/jsonrpc.c rpc/jsonrpc.h rpc/methods.def \
 	rpc/errors.def
@@ -7,7 +8,8 @@ rpc_libvmdrpc_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 
 bin_PROGRAMS += daemon/vmd
 daemon_vmd_SOURCES = daemon/vmd.c daemon/vmd.h daemon/registry.c \
-	daemon/store.c daemon/supervisor.c daemon/methods.c
+	daemon/store.c daemon/supervisor.c daemon/methods.c daemon/dbus.c \
+	daemon/dbus.h
 daemon_vmd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/rpc \
 	-I$(top_srcdir)/daemon -DBINDIR='"$(bindir)"'

@@ -12,14 +12,16 @@
 #include "util.h"
 #include "vmd.h"
 
-#define METHOD(id, json, obj, member, in, out, summary)                 \
+#define METHOD(id, ...)                                                 \
 	static void method_##id(struct rpc_call *call,                  \
 				struct json_object *params, void *ctx);
 #include "methods.def"
 #undef METHOD
 
+/* Indexed by enum vmd_method_id, so other transports find a method by id. */
 const struct rpc_method vmd_methods[] = {
-#define METHOD(id, json, obj, member, in, out, summary) { json, method_##id },
+#define METHOD(id, json, access, ...)                                   \
+	[VMD_METHOD_##id] = { json, method_##id, RPC_ACCESS_##access },
 #include "methods.def"
 #undef METHOD
 };

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbus.h"
 #include "domain.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -87,12 +88,16 @@ void
 vmd_domain_set_state(struct vmd_domain *d, enum vmd_state s,
 		     const char *reason)
 {
+	bool changed = d->state != s || strcmp(d->reason, reason ? reason : "");
+
 	if (d->state != s)
 		log_info("%s: %s -> %s%s%s", d->def->name,
 			 vmd_state_name(d->state), vmd_state_name(s),
 			 reason && *reason ? ": " : "", reason ? reason : "");
 	d->state = s;
 	util_strlcpy(d->reason, reason ? reason : "", sizeof(d->reason));
+	if (changed)
+		vmd_dbus_domain_changed(d);
 }
 
 void
@@ -108,6 +113,7 @@ vmd_emit_event(struct vmd_domain *d, const char *event, const char *detail)
 	json_object_object_add(p, "detail",
 			       json_object_new_string(detail ? detail : ""));
 	rpc_server_broadcast(d->vmd->rpc, "domain.event", p);
+	vmd_dbus_emit_event(d, event, detail);
 }
 
 void

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dbus.h"
 #include "domain.h"
 #include "log.h"
 #include "util.h"
@@ -36,6 +37,7 @@ struct vmd_options {
 	const char *config;
 	bool config_given;
 	bool verbose;
+	int dbus;               /* enum vmd_dbus_bus; -1: not set */
 };
 
 static void
@@ -50,10 +52,13 @@ vmd_usage(FILE *out)
 "  --run-dir DIR     live state of running domains (default " VMD_DEFAULT_RUN_DIR ")\n"
 "  --config FILE     settings (default " VMD_DEFAULT_CONFIG ", optional)\n"
 "  --vmm PATH        the vmd-vm binary (default: next to vmd)\n"
+"  --dbus BUS        serve org.vmd1 on the system (default) or session bus,\n"
+"                    or none; without a reachable bus vmd runs JSON-RPC only\n"
+"  --no-dbus         same as --dbus none (default: $VMD_DBUS, else system)\n"
 "  --verbose         debug logging\n"
 "  --help, --version\n"
 "\n"
-"vmd.conf holds \"key = value\" lines for socket, state_dir, run_dir, vmm.\n"
+"vmd.conf holds \"key = value\" lines for socket, state_dir, run_dir, vmm, dbus.\n"
 "Stopping vmd does not stop running VMs; the next vmd takes them back.\n");
 }
 
@@ -110,8 +115,15 @@ vmd_read_config(struct vmd_options *o)
 			vmd_set(&o->run_dir, value);
 		else if (!strcmp(key, "vmm"))
 			vmd_set(&o->vmm_path, value);
-		else {
-			log_error("%s:%u: unknown setting '%s' (socket, state_dir, run_dir, vmm)",
+		else if (!strcmp(key, "dbus") && vmd_dbus_bus_parse(value) >= 0)
+			o->dbus = vmd_dbus_bus_parse(value);
+		else if (!strcmp(key, "dbus")) {
+			log_error("%s:%u: dbus = system, session or none, not '%s'",
+				  o->config, lineno, value);
+			fclose(f);
+			return -EINVAL;
+		} else {
+			log_error("%s:%u: unknown setting '%s' (socket, state_dir, run_dir, vmm, dbus)",
 				  o->config, lineno, key);
 			fclose(f);
 			return -EINVAL;
@@ -125,7 +137,7 @@ static int
 vmd_parse_args(int argc, char **argv, struct vmd_options *o)
 {
 	enum { O_SOCKET = 1, O_STATE, O_RUN, O_CONFIG, O_VMM, O_VERBOSE,
-	       O_HELP, O_VERSION };
+	       O_HELP, O_VERSION, O_DBUS, O_NO_DBUS };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -133,11 +145,13 @@ vmd_parse_args(int argc, char **argv, struct vmd_options *o)
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "vmm", required_argument, NULL, O_VMM },
 		{ "verbose", no_argument, NULL, O_VERBOSE },
+		{ "dbus", required_argument, NULL, O_DBUS },
+		{ "no-dbus", no_argument, NULL, O_NO_DBUS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vmd_options flags = { 0 };
+	struct vmd_options flags = { .dbus = -1 };
 	int c;
 
 	o->config = VMD_DEFAULT_CONFIG;
@@ -150,6 +164,15 @@ vmd_parse_args(int argc, char **argv, struct vmd_options *o)
 		case O_VMM: vmd_set(&flags.vmm_path, optarg); break;
 		case O_CONFIG: o->config = optarg; o->config_given = true; break;
 		case O_VERBOSE: o->verbose = true; break;
+		case O_DBUS:
+			flags.dbus = vmd_dbus_bus_parse(optarg);
+			if (flags.dbus < 0) {
+				fprintf(stderr, "vmd: --dbus system, session or none, not '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_NO_DBUS: flags.dbus = VMD_DBUS_NONE; break;
 		case O_HELP: vmd_usage(stdout); exit(0);
 		case O_VERSION: printf("vmd %s\n", PACKAGE_VERSION); exit(0);
 		case ':':
@@ -171,6 +194,11 @@ vmd_parse_args(int argc, char **argv, struct vmd_options *o)
 	if (flags.state_dir) vmd_set(&o->state_dir, flags.state_dir);
 	if (flags.run_dir) vmd_set(&o->run_dir, flags.run_dir);
 	if (flags.vmm_path) vmd_set(&o->vmm_path, flags.vmm_path);
+	if (flags.dbus >= 0) o->dbus = flags.dbus;
+	/* $VMD_DBUS (for tests) when neither a flag nor vmd.conf said. */
+	if (o->dbus < 0 && getenv("VMD_DBUS"))
+		o->dbus = vmd_dbus_bus_parse(getenv("VMD_DBUS"));
+	if (o->dbus < 0) o->dbus = VMD_DBUS_SYSTEM;
 	free(flags.socket_path);
 	free(flags.state_dir);
 	free(flags.run_dir);
@@ -310,7 +338,7 @@ vmd_autostart(struct vmd *vmd)
 int
 main(int argc, char **argv)
 {
-	struct vmd_options o = { 0 };
+	struct vmd_options o = { .dbus = -1 };
 	struct vmd vmd = { 0 };
 	struct event *sigterm, *sigint;
 	struct vmd_domain *d;
@@ -346,6 +374,8 @@ main(int argc, char **argv)
 	store_load_domains(&vmd);
 	supervisor_reattach_all(&vmd);
 	vmd_autostart(&vmd);
+	/* After the domains are known: the name appears with its objects. */
+	vmd_dbus_open(&vmd, (enum vmd_dbus_bus)o.dbus);
 	for (d = vmd.domains; d; d = d->next)
 		n++;
 	log_info("vmd %s ready on %s: %u domain%s defined, monitor %s",
@@ -357,6 +387,7 @@ main(int argc, char **argv)
 	event_free(sigterm);
 	event_free(sigint);
 out:
+	vmd_dbus_close(vmd.dbus);
 	rpc_server_free(vmd.rpc);
 	while (vmd.domains)
 		vmd_domain_remove(vmd.domains);

@@ -13,6 +13,7 @@ struct event;
 struct event_base;
 struct rpc_server;
 struct rpc_call;
+struct vmd_dbus;
 struct domain_def;
 struct json_object;
 
@@ -61,6 +62,7 @@ struct vmd {
 	const char *run_dir;
 	const char *vmm_path;   /* the vmd-vm binary */
 	struct vmd_domain *domains;
+	struct vmd_dbus *dbus;  /* NULL: no D-Bus (--no-dbus, no bus) */
 };
 
 /* registry.c */
@@ -100,7 +102,13 @@ void supervisor_reattach_all(struct vmd *vmd);
 int supervisor_path(const struct vmd *vmd, const char *name, const char *file,
 		    char *buf, size_t size);
 
-/* methods.c */
+/* methods.c: one entry per rpc/methods.def row, in its order. */
+enum vmd_method_id {
+#define METHOD(id, ...) VMD_METHOD_##id,
+#include "methods.def"
+#undef METHOD
+	VMD_METHOD_COUNT
+};
 extern const struct rpc_method vmd_methods[];
 extern const unsigned vmd_nmethods;
 

@@ -21,6 +21,7 @@
 #include "platform.h"
 #include "util.h"
 #include "vcpu.h"
+#include "virtio/devices.h"
 #include "vm.h"
 
 /* A request line longer than this is not a control command: drop the
@@ -135,6 +136,36 @@ control_cmd_quit(struct control *ctl, struct json_object *req)
 	return control_reply_ok();
 }
 
+/* {"cmd":"balloon","target_mib":N}: the guest should shrink to N MiB. */
+static struct json_object *
+control_cmd_balloon(struct control *ctl, struct json_object *req)
+{
+	struct json_object *t;
+	int64_t mib;
+
+	if (!ctl->vm->devs || !ctl->vm->devs->balloon)
+		return control_reply_error("no balloon device (start with --balloon)");
+	if (!json_object_object_get_ex(req, "target_mib", &t) ||
+	    !json_object_is_type(t, json_type_int))
+		return control_reply_error("balloon needs \"target_mib\": a number");
+	mib = json_object_get_int64(t);
+	if (mib <= 0 ||
+	    virtio_balloon_set_target(ctl->vm->devs->balloon, (uint64_t)mib))
+		return control_reply_error("target_mib %lld is not between 1 and the guest's %llu MiB",
+					   (long long)mib,
+					   (unsigned long long)(ctl->vm->ram_size >> 20));
+	return control_reply_ok();
+}
+
+static struct json_object *
+control_cmd_balloon_stats(struct control *ctl, struct json_object *req)
+{
+	(void)req;
+	if (!ctl->vm->devs || !ctl->vm->devs->balloon)
+		return control_reply_error("no balloon device (start with --balloon)");
+	return virtio_balloon_stats(ctl->vm->devs->balloon);
+}
+
 static const struct {
 	const char *name;
 	control_cmd_fn fn;
@@ -145,6 +176,8 @@ static const struct {
 	{ "powerdown", control_cmd_powerdown },
 	{ "reset", control_cmd_reset },
 	{ "quit", control_cmd_quit },
+	{ "balloon", control_cmd_balloon },
+	{ "balloon-stats", control_cmd_balloon_stats },
 };
 
 static struct json_object *
@@ -174,7 +207,7 @@ control_dispatch(struct control *ctl, const char *line, size_t len)
 			break;
 	if (i == ARRAY_SIZE(control_cmds))
 		reply = control_reply_error(
-			"unknown command '%.64s' (status, pause, resume, powerdown, reset, quit)",
+			"unknown command '%.64s' (status, pause, resume, powerdown, reset, quit, balloon, balloon-stats)",
 			name);
 	else
 		reply = control_cmds[i].fn(ctl, req);

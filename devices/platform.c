@@ -34,6 +34,8 @@ platform_add_virtio(struct vm_devices *d, struct virtio_dev *vd)
 {
 	if (!vd)
 		return -EINVAL;
+	if (d->nvirtio == PLATFORM_MAX_VIRTIO)
+		return -ENOSPC;
 	d->virtio[d->nvirtio++] = vd;
 	return 0;
 }
@@ -55,6 +57,26 @@ platform_create_virtio(struct vm *vm, const struct vm_config *cfg, char *err,
 	for (i = 0; !ret && i < cfg->ndisks; i++)
 		ret = platform_add_virtio(d, virtio_blk_create(vm, pci,
 					  &cfg->disks[i], err, errlen));
+	if (!ret && cfg->console) {
+		char *cd_err = NULL;
+
+		d->console_cd = chardev_open(cfg->console, vm->base, &cd_err);
+		if (!d->console_cd) {
+			snprintf(err, errlen, "--console %s: %s", cfg->console,
+				 cd_err ? cd_err : "cannot open");
+			free(cd_err);
+			return -EINVAL;
+		}
+		ret = platform_add_virtio(d, virtio_console_create(vm, pci,
+					  vm->base, d->console_cd, err, errlen));
+	}
+	if (!ret && cfg->net.mode != VM_NET_NONE)
+		ret = platform_add_virtio(d, virtio_net_create(vm, pci, vm->base,
+					  &cfg->net, err, errlen));
+	if (!ret && cfg->balloon) {
+		d->balloon = virtio_balloon_create(vm, pci, vm->base, err, errlen);
+		ret = platform_add_virtio(d, d->balloon);
+	}
 	return ret;
 }
 
@@ -127,6 +149,9 @@ platform_destroy(struct vm *vm)
 	for (i = d->nvirtio; i-- > 0;)
 		virtio_dev_free(d->virtio[i]);
 	d->nvirtio = 0;
+	d->balloon = NULL;
+	if (d->console_cd)
+		chardev_close(d->console_cd);
 	if (d->pm)
 		acpi_pm_destroy(d->pm);
 	if (d->rtc)

@@ -4,9 +4,8 @@
  * ABI (same numbers and structs as <linux/kvm.h>), so vmd-vm drives it
  * exactly as it drives /dev/kvm.
  *
- * This is the skeleton: it loads only on CPUs the backend can use, and
- * answers the system ioctls truthfully -- API version 12, no capabilities,
- * no VMs yet.
+ * This file is the device and its system ioctls; VMs are in vm.c, vCPUs in
+ * vcpu.c, the AMD-V backend in svm.c.
  */
 #include <linux/errno.h>
 #include <linux/fs.h>
@@ -18,7 +17,7 @@
 
 #include "vmm.h"
 
-static const struct vmm_vendor_ops *vmm_vendor;
+const struct vmm_vendor_ops *vmm_vendor;
 
 static long vmm_ioctl_get_api_version(unsigned long arg)
 {
@@ -30,18 +29,32 @@ static long vmm_ioctl_get_api_version(unsigned long arg)
 
 static long vmm_ioctl_check_extension(unsigned long arg)
 {
-	/*
-	 * 0 = not supported.  Nothing is implemented yet, and monitors probe
-	 * capabilities to choose code paths, so claiming any would be a lie
-	 * they act on.
-	 */
-	return 0;
+	return vmm_check_extension(arg);
 }
 
 static long vmm_ioctl_get_vcpu_mmap_size(unsigned long arg)
 {
-	/* No vCPUs exist yet, so there is no kvm_run area to size. */
-	return -EINVAL;
+	if (arg)
+		return -EINVAL;
+	return VMM_RUN_PAGES * PAGE_SIZE;
+}
+
+static long vmm_ioctl_create_vm(unsigned long arg)
+{
+	/* Machine type 0 is the only one x86 KVM knows. */
+	if (arg)
+		return -EINVAL;
+	return vmm_create_vm();
+}
+
+static long vmm_ioctl_get_supported_cpuid(unsigned long arg)
+{
+	return vmm_get_supported_cpuid((struct kvm_cpuid2 __user *)arg);
+}
+
+static long vmm_ioctl_get_msr_index_list(unsigned long arg)
+{
+	return vmm_get_msr_index_list((struct kvm_msr_list __user *)arg);
 }
 
 static const struct {
@@ -51,6 +64,9 @@ static const struct {
 	{ KVM_GET_API_VERSION, vmm_ioctl_get_api_version },
 	{ KVM_CHECK_EXTENSION, vmm_ioctl_check_extension },
 	{ KVM_GET_VCPU_MMAP_SIZE, vmm_ioctl_get_vcpu_mmap_size },
+	{ KVM_CREATE_VM, vmm_ioctl_create_vm },
+	{ KVM_GET_SUPPORTED_CPUID, vmm_ioctl_get_supported_cpuid },
+	{ KVM_GET_MSR_INDEX_LIST, vmm_ioctl_get_msr_index_list },
 };
 
 static long vmm_dev_ioctl(struct file *filp, unsigned int cmd,
@@ -66,7 +82,7 @@ static long vmm_dev_ioctl(struct file *filp, unsigned int cmd,
 
 static int vmm_dev_open(struct inode *inode, struct file *filp)
 {
-	/* Per-open state (the future VM list) will hang off filp here. */
+	/* VMs are their own fds: nothing hangs off this one. */
 	return nonseekable_open(inode, filp);
 }
 
@@ -121,20 +137,26 @@ static int __init vmm_init(void)
 	r = vmm_vendor->check_hardware();
 	if (r)
 		return r;
+	r = vmm_vendor->hardware_init();
+	if (r)
+		return r;
 
 	r = misc_register(&vmm_dev);
 	if (r) {
 		pr_err(VMM_NAME ": cannot register /dev/%s: %d\n", VMM_NAME, r);
+		vmm_vendor->hardware_exit();
 		return r;
 	}
-	pr_info(VMM_NAME ": /dev/%s ready (%s backend, KVM API %d, no capabilities yet)\n",
+	pr_info(VMM_NAME ": /dev/%s ready (%s backend, KVM API %d)\n",
 		VMM_NAME, vmm_vendor->name, KVM_API_VERSION);
 	return 0;
 }
 
 static void __exit vmm_exit(void)
 {
+	/* Every VM and vCPU fd pins the module, so none exist here. */
 	misc_deregister(&vmm_dev);
+	vmm_vendor->hardware_exit();
 }
 
 module_init(vmm_init);

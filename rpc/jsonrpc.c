@@ -1,6 +1,8 @@
 #include "jsonrpc.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -31,9 +33,14 @@ struct rpc_client {
 	bool closed;
 	bool subscribed;
 	struct ucred cred;
+	int ngroups;            /* SO_PEERGROUPS; -1: unknown */
+	gid_t groups[RPC_MAX_PEER_GROUPS];
 };
 
-struct rpc_call {
+/* A call that came over the socket: the JSON-RPC implementation of
+ * struct rpc_call. */
+struct rpc_json_call {
+	struct rpc_call base;
 	struct rpc_client *client;
 	struct json_object *id;
 };
@@ -120,34 +127,34 @@ rpc_message_new(struct json_object *id)
 }
 
 static void
-rpc_call_free(struct rpc_call *call)
+rpc_json_call_free(struct rpc_json_call *call)
 {
 	json_object_put(call->id);
 	rpc_client_put(call->client);
 	free(call);
 }
 
-void
-rpc_call_reply(struct rpc_call *call, struct json_object *result)
+static void
+rpc_json_reply(struct rpc_call *base, struct json_object *result)
 {
+	struct rpc_json_call *call = (struct rpc_json_call *)base;
 	struct json_object *msg = rpc_message_new(call->id);
 
 	json_object_object_add(msg, "result",
 			       result ? result : json_object_new_object());
 	rpc_client_send(call->client, msg);
 	json_object_put(msg);
-	rpc_call_free(call);
+	rpc_json_call_free(call);
 }
 
 static void
-rpc_call_vfail(struct rpc_call *call, int code, const char *name,
-	       const char *fmt, va_list ap)
+rpc_json_fail(struct rpc_call *base, int code, const char *name,
+	      const char *text)
 {
+	struct rpc_json_call *call = (struct rpc_json_call *)base;
 	struct json_object *msg = rpc_message_new(call->id);
 	struct json_object *error = json_object_new_object();
-	char text[1024];
 
-	vsnprintf(text, sizeof(text), fmt, ap);
 	json_object_object_add(error, "code", json_object_new_int(code));
 	json_object_object_add(error, "message", json_object_new_string(text));
 	if (name) {
@@ -159,7 +166,64 @@ rpc_call_vfail(struct rpc_call *call, int code, const char *name,
 	json_object_object_add(msg, "error", error);
 	rpc_client_send(call->client, msg);
 	json_object_put(msg);
-	rpc_call_free(call);
+	rpc_json_call_free(call);
+}
+
+static void
+rpc_json_subscribe(struct rpc_call *base)
+{
+	((struct rpc_json_call *)base)->client->subscribed = true;
+}
+
+static bool
+rpc_json_peer(struct rpc_call *base, struct rpc_peer *peer)
+{
+	struct rpc_client *cl = ((struct rpc_json_call *)base)->client;
+
+	peer->uid = cl->cred.uid;
+	peer->gid = cl->cred.gid;
+	peer->pid = cl->cred.pid;
+	peer->ngroups = cl->ngroups;
+	if (cl->ngroups > 0)
+		memcpy(peer->groups, cl->groups,
+		       (size_t)cl->ngroups * sizeof(gid_t));
+	return cl->cred.pid != 0;
+}
+
+static const struct rpc_call_ops rpc_json_call_ops = {
+	.reply = rpc_json_reply,
+	.fail = rpc_json_fail,
+	.subscribe = rpc_json_subscribe,
+	.peer = rpc_json_peer,
+};
+
+static struct rpc_json_call *
+rpc_json_call_new(struct rpc_client *cl)
+{
+	struct rpc_json_call *call = calloc(1, sizeof(*call));
+
+	if (!call)
+		return NULL;
+	call->base.ops = &rpc_json_call_ops;
+	call->client = cl;
+	cl->refs++;
+	return call;
+}
+
+void
+rpc_call_reply(struct rpc_call *call, struct json_object *result)
+{
+	call->ops->reply(call, result);
+}
+
+static void
+rpc_call_vfail(struct rpc_call *call, int code, const char *name,
+	       const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	call->ops->fail(call, code, name, text);
 }
 
 void
@@ -185,16 +249,93 @@ rpc_call_fail_code(struct rpc_call *call, int code, const char *fmt, ...)
 void
 rpc_call_subscribe(struct rpc_call *call)
 {
-	call->client->subscribed = true;
+	if (call->ops->subscribe)
+		call->ops->subscribe(call);
+}
+
+bool
+rpc_call_peer_creds(struct rpc_call *call, struct rpc_peer *peer)
+{
+	memset(peer, 0, sizeof(*peer));
+	peer->ngroups = -1;
+	return call->ops->peer && call->ops->peer(call, peer);
 }
 
 bool
 rpc_call_peer(struct rpc_call *call, unsigned *uid, unsigned *gid, int *pid)
 {
-	*uid = call->client->cred.uid;
-	*gid = call->client->cred.gid;
-	*pid = call->client->cred.pid;
-	return call->client->cred.pid != 0;
+	struct rpc_peer peer;
+	bool known = rpc_call_peer_creds(call, &peer);
+
+	*uid = peer.uid;
+	*gid = peer.gid;
+	*pid = peer.pid;
+	return known;
+}
+
+/* The groups the peer's process had when it connected (the kernel's or the
+ * bus's word); only when they are unknown, the group database's. */
+static bool
+rpc_peer_in_group(const struct rpc_peer *peer, gid_t gid)
+{
+	gid_t groups[RPC_MAX_PEER_GROUPS];
+	struct passwd pw, *pwp = NULL;
+	char buf[4096];
+	int i, n = RPC_MAX_PEER_GROUPS;
+
+	if (peer->gid == gid)
+		return true;
+	if (peer->ngroups >= 0) {
+		for (i = 0; i < peer->ngroups; i++)
+			if (peer->groups[i] == gid)
+				return true;
+		return false;
+	}
+	if (getpwuid_r(peer->uid, &pw, buf, sizeof(buf), &pwp) || !pwp)
+		return false;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+bool
+rpc_peer_privileged(const struct rpc_peer *peer)
+{
+	struct group gr, *grp = NULL;
+	char buf[4096];
+
+	if (peer->uid == 0 || peer->uid == geteuid())
+		return true;
+	if (getgrnam_r(RPC_ADMIN_GROUP, &gr, buf, sizeof(buf), &grp) || !grp)
+		return false;
+	return rpc_peer_in_group(peer, gr.gr_gid);
+}
+
+void
+rpc_invoke(const struct rpc_method *method, struct rpc_call *call,
+	   struct json_object *params, void *ctx)
+{
+	struct rpc_peer peer;
+
+	if (method->access == RPC_ACCESS_write) {
+		if (!rpc_call_peer_creds(call, &peer)) {
+			rpc_call_fail(call, RPC_ERR_PERMISSION_DENIED,
+				      "%s changes state, and vmd cannot tell who is calling",
+				      method->name);
+			return;
+		}
+		if (!rpc_peer_privileged(&peer)) {
+			rpc_call_fail(call, RPC_ERR_PERMISSION_DENIED,
+				      "%s changes state: only root and members of group '%s' may call it (you are uid %u)",
+				      method->name, RPC_ADMIN_GROUP,
+				      (unsigned)peer.uid);
+			return;
+		}
+	}
+	method->fn(call, params, ctx);
 }
 
 const char *
@@ -255,18 +396,17 @@ rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
 	struct rpc_server *srv = cl->srv;
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *req, *v, *id = NULL, *params = NULL;
+	struct rpc_json_call *jcall;
 	struct rpc_call *call;
 	const char *name;
 	size_t i;
 
-	call = calloc(1, sizeof(*call));
-	if (!tok || !call) {
+	jcall = tok ? rpc_json_call_new(cl) : NULL;
+	if (!jcall) {
 		json_tokener_free(tok);
-		free(call);
 		return;
 	}
-	call->client = cl;
-	cl->refs++;
+	call = &jcall->base;
 	req = json_tokener_parse_ex(tok, line, (int)len);
 	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len) {
@@ -281,7 +421,7 @@ rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
 		goto out;
 	}
 	if (json_object_object_get_ex(req, "id", &id))
-		call->id = json_object_get(id);
+		jcall->id = json_object_get(id);
 	if (!json_object_object_get_ex(req, "jsonrpc", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    strcmp(json_object_get_string(v), "2.0")) {
@@ -311,7 +451,7 @@ rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
 		goto out;
 	}
 	params = params ? json_object_get(params) : json_object_new_object();
-	srv->methods[i].fn(call, params, srv->ctx);
+	rpc_invoke(&srv->methods[i], call, params, srv->ctx);
 	json_object_put(params);
 out:
 	json_object_put(req);
@@ -337,12 +477,10 @@ rpc_client_read(struct bufferevent *bev, void *arg)
 		free(line);
 	}
 	if (!cl->closed && evbuffer_get_length(in) > RPC_MAX_REQUEST) {
-		struct rpc_call *call = calloc(1, sizeof(*call));
+		struct rpc_json_call *call = rpc_json_call_new(cl);
 
 		if (call) {
-			call->client = cl;
-			cl->refs++;
-			rpc_call_fail(call, RPC_ERR_LIMIT_EXCEEDED,
+			rpc_call_fail(&call->base, RPC_ERR_LIMIT_EXCEEDED,
 				      "request larger than %u bytes",
 				      RPC_MAX_REQUEST);
 		}
@@ -388,6 +526,13 @@ rpc_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	len = sizeof(cl->cred);
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len);
+	/* The groups the client had when it connected, as for the socket's
+	 * own permission check (none were lost by a later setgroups()). */
+	len = sizeof(cl->groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, cl->groups, &len))
+		cl->ngroups = -1;
+	else
+		cl->ngroups = (int)(len / sizeof(gid_t));
 	cl->srv = srv;
 	cl->refs = 1;
 	cl->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);

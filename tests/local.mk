@@ -19,21 +19,22 @@ tests_unit_test_bus_SOURCES = tests/unit/test_bus.c devices/bus.c
 tests_unit_test_bus_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_bus_LDADD = $(UNIT_LIBS)
 tests_unit_test_serial_SOURCES = tests/unit/test_serial.c devices/serial.c \
-	devices/chardev.c devices/bus.c
+	devices/chardev.c devices/bus.c tests/unit/fake_vm.c tests/unit/fake_vm.h
 tests_unit_test_serial_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_serial_LDADD = $(UNIT_LIBS)
 tests_unit_test_chardev_SOURCES = tests/unit/test_chardev.c devices/chardev.c
 tests_unit_test_chardev_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_chardev_LDADD = $(UNIT_LIBS)
 tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c devices/acpi_tables.c devices/acpi_dsdt.c \
-	devices/acpi_pm.c devices/bus.c
+	devices/acpi_pm.c devices/bus.c tests/unit/fake_vm.c tests/unit/fake_vm.h
 tests_unit_test_acpi_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_acpi_LDADD = $(UNIT_LIBS)
-tests_unit_test_rtc_SOURCES = tests/unit/test_rtc.c devices/rtc.c devices/bus.c
+tests_unit_test_rtc_SOURCES = tests/unit/test_rtc.c devices/rtc.c devices/bus.c \
+	tests/unit/fake_vm.c tests/unit/fake_vm.h
 tests_unit_test_rtc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rtc_LDADD = $(UNIT_LIBS)
 tests_unit_test_i8042_SOURCES = tests/unit/test_i8042.c devices/i8042.c \
-	devices/bus.c
+	devices/bus.c tests/unit/fake_vm.c tests/unit/fake_vm.h
 tests_unit_test_i8042_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_i8042_LDADD = $(UNIT_LIBS)
 

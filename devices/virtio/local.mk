@@ -4,4 +4,23 @@ devices_libvmddevices_a_SOURCES += \
 	devices/virtio/virtio.c devices/virtio/virtio.h \
 	devices/virtio/queue.c devices/virtio/queue.h \
 	devices/virtio/devices.h \
-	devices/virtio/rng.c devices/virtio/blk.c
+	devices/virtio/rng.c devices/virtio/blk.c devices/virtio/console.c \
+	devices/virtio/net.c devices/virtio/slirp.c devices/virtio/slirp.h \
+	devices/virtio/balloon.c
+devices_libvmddevices_a_CFLAGS += $(SLIRP_CFLAGS)
+devices_vmd_vm_LDADD += $(SLIRP_LIBS)
+
+# libFuzzer targets (clang): not built by default; see tests/fuzz/README.md.
+EXTRA_DIST += tests/fuzz/fuzz_virtio.c tests/fuzz/build.sh tests/fuzz/seeds.py \
+	tests/fuzz/README.md
+fuzz:
+	$(top_srcdir)/tests/fuzz/build.sh $(builddir)/tests/fuzz
+.PHONY: fuzz
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtio_queue
+endif
+tests_unit_test_virtio_queue_SOURCES = tests/unit/test_virtio_queue.c \
+	devices/virtio/queue.c
+tests_unit_test_virtio_queue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_queue_LDADD = $(UNIT_LIBS)

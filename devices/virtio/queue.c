@@ -102,7 +102,9 @@ virtq_add_buf(struct virtq *q, struct virtq_elem *e, uint64_t addr,
 static int
 virtq_walk(struct virtq *q, struct virtq_elem *e, uint16_t head)
 {
-	const struct vring_desc *table = q->desc;
+	/* Bytes, not descriptors: an indirect table may sit at any address
+	 * the driver likes, aligned or not. */
+	const uint8_t *table = (const uint8_t *)q->desc;
 	unsigned max = q->size, count = 0, i = head;
 	bool in_indirect = false;
 
@@ -113,10 +115,8 @@ virtq_walk(struct virtq *q, struct virtq_elem *e, uint16_t head)
 			return virtq_fail(q, "descriptor index out of range");
 		if (count++ >= max)
 			return virtq_fail(q, "descriptor chain loops");
-		d.addr = VIRTQ_READ(table[i].addr);
-		d.len = VIRTQ_READ(table[i].len);
-		d.flags = VIRTQ_READ(table[i].flags);
-		d.next = VIRTQ_READ(table[i].next);
+		/* One copy: the driver may rewrite it while we look. */
+		memcpy(&d, table + (size_t)i * sizeof(d), sizeof(d));
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (!q->indirect)
 				return virtq_fail(q, "indirect descriptor not negotiated");

@@ -10,7 +10,7 @@ check "lab: the L1 host has AMD SVM (svm on $n CPUs)" test "${n:-0}" -gt 0
 out=$(VMD_LAB=force "$LAB" --timeout 300 -- sh -c 'exit 7' 2>&1)
 check "lab: the command's exit status comes back" test $? -eq 7
 
-out=$("$LAB" --systemd --timeout 600 -- systemctl is-system-running 2>&1)
+out=$("$LAB" --systemd --timeout 600 -- systemctl is-system-running 2>"$WORK/systemd.err")
 status=$?
 check "lab --systemd: systemd is PID 1 and running ($out, status $status)" \
 	test "$status" -eq 0 -a "$out" = running

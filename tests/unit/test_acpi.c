@@ -12,52 +12,16 @@
 
 #include "acpi.h"
 #include "bus.h"
-#include "vm.h"
+#include "fake_vm.h"
 
 #define RAM_SIZE (2u << 20)
-
-static int irq_level[32];
-static int exit_calls;
-static enum vm_exit_status exit_status;
-
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa + len < gpa || gpa + len > vm->ram_size)
-		return NULL;
-	return vm->ram + gpa;
-}
-
-int
-vm_irq_line(struct vm *vm, uint32_t gsi, int level)
-{
-	(void)vm;
-	assert_true(gsi < 32);
-	irq_level[gsi] = level;
-	return 0;
-}
-
-void
-vm_request_exit(struct vm *vm, enum vm_exit_status status,
-		const char *reason)
-{
-	(void)vm;
-	(void)reason;
-	exit_calls++;
-	exit_status = status;
-}
 
 static int
 setup(void **state)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
+	struct vm *vm = fake_vm_new(RAM_SIZE, true);
 
-	vm->ram = calloc(1, RAM_SIZE);
-	vm->ram_size = vm->low_ram = RAM_SIZE;
 	vm->ncpus = 4;
-	bus_init(&vm->pio, "pio");
-	memset(irq_level, 0, sizeof(irq_level));
-	exit_calls = 0;
 	*state = vm;
 	return 0;
 }
@@ -65,11 +29,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct vm *vm = *state;
-
-	bus_destroy(&vm->pio);
-	free(vm->ram);
-	free(vm);
+	fake_vm_free(*state);
 	return 0;
 }
 
@@ -234,23 +194,6 @@ test_tables_bad_ncpus(void **state)
 	assert_int_equal(acpi_tables_build(vm), VM_ACPI_BASE);
 }
 
-static uint32_t
-inl_(struct vm *vm, uint16_t port, uint32_t len)
-{
-	uint8_t d[4] = { 0 };
-
-	assert_true(bus_dispatch(&vm->pio, port, d, len, false));
-	return rd32(d);
-}
-
-static void
-out_(struct vm *vm, uint16_t port, uint32_t v, uint32_t len)
-{
-	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
-
-	assert_true(bus_dispatch(&vm->pio, port, d, len, true));
-}
-
 static void
 test_pm_power_button(void **state)
 {
@@ -258,34 +201,34 @@ test_pm_power_button(void **state)
 	struct acpi_pm *pm = acpi_pm_create(vm);
 
 	assert_non_null(pm);
-	assert_int_equal(inl_(vm, 0x604, 2) & 1, 1); /* SCI_EN */
+	assert_int_equal(fake_vm_in(vm, 0x604, 2) & 1, 1); /* SCI_EN */
 
 	/* Disabled: status set, no SCI. */
 	acpi_pm_press_power_button(pm);
-	assert_int_equal(inl_(vm, 0x600, 2) & 0x100, 0x100);
-	assert_int_equal(irq_level[9], 0);
-	out_(vm, 0x600, 0x100, 2);
-	assert_int_equal(inl_(vm, 0x600, 2) & 0x100, 0);
+	assert_int_equal(fake_vm_in(vm, 0x600, 2) & 0x100, 0x100);
+	assert_int_equal(fake_vm.level[9], 0);
+	fake_vm_out(vm, 0x600, 0x100, 2);
+	assert_int_equal(fake_vm_in(vm, 0x600, 2) & 0x100, 0);
 
 	/* Enabled: SCI follows status, write-1-to-clear drops it. */
-	out_(vm, 0x602, 0x100, 2);
-	assert_int_equal(inl_(vm, 0x602, 2), 0x100);
+	fake_vm_out(vm, 0x602, 0x100, 2);
+	assert_int_equal(fake_vm_in(vm, 0x602, 2), 0x100);
 	acpi_pm_press_power_button(pm);
-	assert_int_equal(irq_level[9], 1);
-	out_(vm, 0x600, 0x0001, 2); /* other bit: no effect */
-	assert_int_equal(irq_level[9], 1);
-	out_(vm, 0x601, 0x01, 1); /* byte write to the high half */
-	assert_int_equal(irq_level[9], 0);
-	assert_int_equal(inl_(vm, 0x600, 4), 0x01000000); /* STS 0, EN */
+	assert_int_equal(fake_vm.level[9], 1);
+	fake_vm_out(vm, 0x600, 0x0001, 2); /* other bit: no effect */
+	assert_int_equal(fake_vm.level[9], 1);
+	fake_vm_out(vm, 0x601, 0x01, 1); /* byte write to the high half */
+	assert_int_equal(fake_vm.level[9], 0);
+	assert_int_equal(fake_vm_in(vm, 0x600, 4), 0x01000000); /* STS 0, EN */
 
 	/* Status pending when the guest enables: SCI at once. */
 	acpi_pm_press_power_button(pm);
-	out_(vm, 0x602, 0, 2);
-	assert_int_equal(irq_level[9], 0);
-	out_(vm, 0x602, 0x100, 2);
-	assert_int_equal(irq_level[9], 1);
+	fake_vm_out(vm, 0x602, 0, 2);
+	assert_int_equal(fake_vm.level[9], 0);
+	fake_vm_out(vm, 0x602, 0x100, 2);
+	assert_int_equal(fake_vm.level[9], 1);
 	acpi_pm_destroy(pm);
-	assert_int_equal(irq_level[9], 0);
+	assert_int_equal(fake_vm.level[9], 0);
 }
 
 static void
@@ -295,15 +238,15 @@ test_pm_s5(void **state)
 	struct acpi_pm *pm = acpi_pm_create(vm);
 
 	/* ACPICA writes SLP_TYP first, then SLP_TYP | SLP_EN. */
-	out_(vm, 0x604, 5 << 10 | 1, 2);
-	assert_int_equal(exit_calls, 0);
-	assert_int_equal(inl_(vm, 0x604, 2), 5 << 10 | 1);
-	out_(vm, 0x604, 1 << 10 | 1 << 13, 2); /* S1: ignored */
-	assert_int_equal(exit_calls, 0);
-	out_(vm, 0x604, 5 << 10 | 1 << 13 | 1, 2);
-	assert_int_equal(exit_calls, 1);
-	assert_int_equal(exit_status, VM_EXIT_POWEROFF);
-	assert_int_equal(inl_(vm, 0x604, 2) & (1 << 13), 0);
+	fake_vm_out(vm, 0x604, 5 << 10 | 1, 2);
+	assert_int_equal(fake_vm.exit_calls, 0);
+	assert_int_equal(fake_vm_in(vm, 0x604, 2), 5 << 10 | 1);
+	fake_vm_out(vm, 0x604, 1 << 10 | 1 << 13, 2); /* S1: ignored */
+	assert_int_equal(fake_vm.exit_calls, 0);
+	fake_vm_out(vm, 0x604, 5 << 10 | 1 << 13 | 1, 2);
+	assert_int_equal(fake_vm.exit_calls, 1);
+	assert_int_equal(fake_vm.exit_status, VM_EXIT_POWEROFF);
+	assert_int_equal(fake_vm_in(vm, 0x604, 2) & (1 << 13), 0);
 
 	/* 0xCF9 belongs to the PCI host bridge (0xCF8-0xCFB), not to us. */
 	{
@@ -311,7 +254,7 @@ test_pm_s5(void **state)
 
 		assert_false(bus_dispatch(&vm->pio, 0xcf9, &d, 1, true));
 	}
-	assert_int_equal(exit_calls, 1);
+	assert_int_equal(fake_vm.exit_calls, 1);
 	acpi_pm_destroy(pm);
 }
 
@@ -323,13 +266,13 @@ test_pm_timer(void **state)
 	uint32_t a, b;
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-	a = inl_(vm, 0x608, 4);
+	a = fake_vm_in(vm, 0x608, 4);
 	nanosleep(&ts, NULL);
-	b = inl_(vm, 0x608, 4);
+	b = fake_vm_in(vm, 0x608, 4);
 	/* 10 ms = 35795 ticks; allow a slow, loaded host. */
 	assert_true(b - a >= 35000 && b - a < 3579545);
-	out_(vm, 0x608, 0, 4); /* read-only */
-	assert_true(inl_(vm, 0x608, 4) - b < 3579545);
+	fake_vm_out(vm, 0x608, 0, 4); /* read-only */
+	assert_true(fake_vm_in(vm, 0x608, 4) - b < 3579545);
 	acpi_pm_destroy(pm);
 }
 

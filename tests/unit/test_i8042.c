@@ -5,51 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <cmocka.h>
 
-#include "bus.h"
+#include "fake_vm.h"
 #include "i8042.h"
-#include "vm.h"
-
-static int pulses[16];  /* completed 1 -> 0 pulses per GSI */
-static int level[16];
-static int exit_calls;
-static enum vm_exit_status exit_status;
-
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	(void)vm;
-	(void)gpa;
-	(void)len;
-	return NULL;
-}
-
-int
-vm_irq_line(struct vm *vm, uint32_t gsi, int lvl)
-{
-	(void)vm;
-	assert_true(gsi < 16);
-	if (level[gsi] && !lvl)
-		pulses[gsi]++;
-	level[gsi] = lvl;
-	return 0;
-}
-
-void
-vm_request_exit(struct vm *vm, enum vm_exit_status status,
-		const char *reason)
-{
-	(void)vm;
-	(void)reason;
-	exit_calls++;
-	exit_status = status;
-}
 
 struct fixture {
-	struct vm vm;
+	struct vm *vm;
 	struct i8042 *k;
 };
 
@@ -58,12 +21,10 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	bus_init(&f->vm.pio, "pio");
-	f->k = i8042_create(&f->vm);
+	assert_non_null(f);
+	f->vm = fake_vm_new(0, false);
+	f->k = i8042_create(f->vm);
 	assert_non_null(f->k);
-	memset(pulses, 0, sizeof(pulses));
-	memset(level, 0, sizeof(level));
-	exit_calls = 0;
 	*state = f;
 	return 0;
 }
@@ -74,7 +35,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	i8042_destroy(f->k);
-	bus_destroy(&f->vm.pio);
+	fake_vm_free(f->vm);
 	free(f);
 	return 0;
 }
@@ -82,16 +43,13 @@ teardown(void **state)
 static uint8_t
 inb_(struct fixture *f, uint16_t port)
 {
-	uint8_t v;
-
-	assert_true(bus_dispatch(&f->vm.pio, port, &v, 1, false));
-	return v;
+	return fake_vm_inb(f->vm, port);
 }
 
 static void
 outb_(struct fixture *f, uint16_t port, uint8_t v)
 {
-	assert_true(bus_dispatch(&f->vm.pio, port, &v, 1, true));
+	fake_vm_outb(f->vm, port, v);
 }
 
 /* Next output byte; checks OBF and which port it came from. */
@@ -144,7 +102,7 @@ test_controller(void **state)
 	outb_(f, 0x64, 0xd0);
 	assert_true(read_out(f, false) & 0x01);
 	assert_empty(f);
-	assert_int_equal(exit_calls, 0);
+	assert_int_equal(fake_vm.exit_calls, 0);
 }
 
 static void
@@ -156,11 +114,11 @@ test_aux_loopback_irq12(void **state)
 	outb_(f, 0x60, 0x43); /* KBDINT | AUXINT | SYS | XLATE */
 	outb_(f, 0x64, 0xd3);
 	outb_(f, 0x60, 0xa5);
-	assert_int_equal(pulses[12], 1);
+	assert_int_equal(fake_vm.lowers[12], 1);
 	assert_int_equal(read_out(f, true), 0xa5);
 	outb_(f, 0x64, 0xd2);
 	outb_(f, 0x60, 0x12);
-	assert_int_equal(pulses[1], 1);
+	assert_int_equal(fake_vm.lowers[1], 1);
 	assert_int_equal(read_out(f, false), 0x12);
 }
 
@@ -172,7 +130,7 @@ test_keyboard(void **state)
 	outb_(f, 0x60, 0xff);
 	assert_int_equal(read_out(f, false), 0xfa);
 	assert_int_equal(read_out(f, false), 0xaa);
-	assert_int_equal(pulses[1], 2); /* one per byte */
+	assert_int_equal(fake_vm.lowers[1], 2); /* one per byte */
 	outb_(f, 0x60, 0xf2);
 	assert_int_equal(read_out(f, false), 0xfa);
 	assert_int_equal(read_out(f, false), 0xab);
@@ -199,19 +157,19 @@ test_queued_key_irq1(void **state)
 	const uint8_t keys[] = { 0x1e, 0x9e }; /* 'a' press, release */
 
 	i8042_queue_key(f->k, keys, 2);
-	assert_int_equal(level[1], 0);
-	assert_int_equal(pulses[1], 1);
+	assert_int_equal(fake_vm.level[1], 0);
+	assert_int_equal(fake_vm.lowers[1], 1);
 	assert_int_equal(read_out(f, false), 0x1e);
-	assert_int_equal(pulses[1], 2);
+	assert_int_equal(fake_vm.lowers[1], 2);
 	assert_int_equal(read_out(f, false), 0x9e);
-	assert_int_equal(pulses[1], 2);
+	assert_int_equal(fake_vm.lowers[1], 2);
 	assert_empty(f);
 
 	/* Interrupt off in the command byte: data, but no IRQ. */
 	outb_(f, 0x64, 0x60);
 	outb_(f, 0x60, 0x44);
 	i8042_queue_key(f->k, keys, 1);
-	assert_int_equal(pulses[1], 2);
+	assert_int_equal(fake_vm.lowers[1], 2);
 	assert_int_equal(read_out(f, false), 0x1e);
 }
 
@@ -250,7 +208,7 @@ test_mouse(void **state)
 	read_out(f, true);
 	read_out(f, true);
 	assert_empty(f);
-	assert_int_equal(pulses[12], 0); /* AUXINT off by default */
+	assert_int_equal(fake_vm.lowers[12], 0); /* AUXINT off by default */
 }
 
 static void
@@ -259,13 +217,13 @@ test_reset(void **state)
 	struct fixture *f = *state;
 
 	outb_(f, 0x64, 0xff); /* pulse nothing */
-	assert_int_equal(exit_calls, 0);
+	assert_int_equal(fake_vm.exit_calls, 0);
 	outb_(f, 0x64, 0xfe);
-	assert_int_equal(exit_calls, 1);
-	assert_int_equal(exit_status, VM_EXIT_REBOOT);
+	assert_int_equal(fake_vm.exit_calls, 1);
+	assert_int_equal(fake_vm.exit_status, VM_EXIT_REBOOT);
 	outb_(f, 0x64, 0xd1);
 	outb_(f, 0x60, 0x02); /* reset line low */
-	assert_int_equal(exit_calls, 2);
+	assert_int_equal(fake_vm.exit_calls, 2);
 }
 
 int

@@ -10,43 +10,11 @@
 
 #include <cmocka.h>
 
-#include "bus.h"
+#include "fake_vm.h"
 #include "rtc.h"
-#include "vm.h"
-
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	(void)vm;
-	(void)gpa;
-	(void)len;
-	return NULL;
-}
-
-static int irq_calls;
-
-int
-vm_irq_line(struct vm *vm, uint32_t gsi, int level)
-{
-	(void)vm;
-	(void)gsi;
-	(void)level;
-	irq_calls++;
-	return 0;
-}
-
-void
-vm_request_exit(struct vm *vm, enum vm_exit_status status,
-		const char *reason)
-{
-	(void)vm;
-	(void)status;
-	(void)reason;
-	fail_msg("the RTC never ends the VM");
-}
 
 struct fixture {
-	struct vm vm;
+	struct vm *vm;
 	struct rtc *rtc;
 };
 
@@ -55,11 +23,11 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	f->vm.ram_size = 6ull << 30;
-	f->vm.low_ram = 3ull << 30;
-	f->vm.ncpus = 2;
-	bus_init(&f->vm.pio, "pio");
-	f->rtc = rtc_create(&f->vm);
+	assert_non_null(f);
+	f->vm = fake_vm_new(6ull << 30, false); /* 3 GiB low, 3 GiB high */
+	f->vm->ncpus = 2;
+	fake_vm.exit_forbidden = "the RTC never ends the VM";
+	f->rtc = rtc_create(f->vm);
 	assert_non_null(f->rtc);
 	*state = f;
 	return 0;
@@ -71,7 +39,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	rtc_destroy(f->rtc);
-	bus_destroy(&f->vm.pio);
+	fake_vm_free(f->vm);
 	free(f);
 	return 0;
 }
@@ -79,18 +47,15 @@ teardown(void **state)
 static uint8_t
 cmos_read(struct fixture *f, uint8_t reg)
 {
-	uint8_t v = reg | 0x80; /* NMI mask bit must be ignored */
-
-	assert_true(bus_dispatch(&f->vm.pio, 0x70, &v, 1, true));
-	assert_true(bus_dispatch(&f->vm.pio, 0x71, &v, 1, false));
-	return v;
+	fake_vm_outb(f->vm, 0x70, reg | 0x80); /* NMI mask bit must be ignored */
+	return fake_vm_inb(f->vm, 0x71);
 }
 
 static void
 cmos_write(struct fixture *f, uint8_t reg, uint8_t v)
 {
-	assert_true(bus_dispatch(&f->vm.pio, 0x70, &reg, 1, true));
-	assert_true(bus_dispatch(&f->vm.pio, 0x71, &v, 1, true));
+	fake_vm_outb(f->vm, 0x70, reg);
+	fake_vm_outb(f->vm, 0x71, v);
 }
 
 static int
@@ -189,7 +154,7 @@ test_reg_c_and_ram(void **state)
 				 cmos_read(f, 0x5d) << 16,
 			 (3u << 30) >> 16);
 	assert_int_equal(cmos_read(f, 0x5f), 1);
-	assert_int_equal(irq_calls, 0);
+	assert_int_equal(fake_vm.irq_calls, 0);
 }
 
 static void

@@ -22,62 +22,24 @@
 
 #include "bus.h"
 #include "chardev.h"
+#include "fake_vm.h"
 #include "serial.h"
-#include "util.h"
-#include "vm.h"
 
 #define COM1 0x3f8
 #define IRQ  4
 
-/* The fake VM: just a pio bus and the recorded line. */
-static struct vm test_vm;
-static int irq_level[32];
-static unsigned irq_edges; /* 0 -> 1 transitions seen */
-
-int
-vm_irq_line(struct vm *vm, uint32_t gsi, int level)
-{
-	assert_ptr_equal(vm, &test_vm);
-	assert_true(gsi < ARRAY_SIZE(irq_level));
-	/* The model must only drive changes. */
-	assert_int_not_equal(irq_level[gsi], level);
-	if (level)
-		irq_edges++;
-	irq_level[gsi] = level;
-	return 0;
-}
-
-void
-vm_request_exit(struct vm *vm, enum vm_exit_status status,
-		const char *reason)
-{
-	(void)vm;
-	(void)status;
-	(void)reason;
-}
-
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	(void)vm;
-	(void)gpa;
-	(void)len;
-	return NULL;
-}
+static struct vm *test_vm; /* the fake VM: a pio bus, no RAM */
 
 static void
 outb(unsigned reg, uint8_t v)
 {
-	assert_true(bus_dispatch(&test_vm.pio, COM1 + reg, &v, 1, true));
+	fake_vm_outb(test_vm, COM1 + reg, v);
 }
 
 static uint8_t
 inb(unsigned reg)
 {
-	uint8_t v = 0;
-
-	assert_true(bus_dispatch(&test_vm.pio, COM1 + reg, &v, 1, false));
-	return v;
+	return fake_vm_inb(test_vm, COM1 + reg);
 }
 
 struct fixture {
@@ -95,11 +57,9 @@ setup_with(void **state, const char *kind)
 	char spec[160], *err = NULL;
 
 	assert_non_null(f);
-	memset(irq_level, 0, sizeof(irq_level));
-	irq_edges = 0;
-	bus_init(&test_vm.pio, "pio");
+	test_vm = fake_vm_new(0, false);
 	f->base = event_base_new();
-	test_vm.base = f->base;
+	test_vm->base = f->base;
 	strcpy(f->dir, "/tmp/test_serial.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	if (kind) {
@@ -110,7 +70,7 @@ setup_with(void **state, const char *kind)
 		assert_null(err);
 		assert_non_null(f->cd);
 	}
-	f->s = serial_create(&test_vm, COM1, IRQ, f->cd);
+	f->s = serial_create(test_vm, COM1, IRQ, f->cd);
 	assert_non_null(f->s);
 	*state = f;
 	return 0;
@@ -145,8 +105,11 @@ teardown(void **state)
 		unlink(f->path);
 	rmdir(f->dir);
 	event_base_free(f->base);
-	bus_destroy(&test_vm.pio);
+	fake_vm_free(test_vm);
+	test_vm = NULL;
 	free(f);
+	/* The model must only drive changes of the line. */
+	assert_int_equal(fake_vm.irq_redundant, 0);
 	return 0;
 }
 
@@ -232,7 +195,7 @@ test_linux_probe(void **state)
 	assert_int_equal(inb(5), 0x60);
 	/* No interrupt pending with FIFOs on. */
 	assert_int_equal(inb(2), 0xc1);
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 }
 
 static void
@@ -262,14 +225,14 @@ test_thre_interrupt(void **state)
 	(void)state;
 	outb(2, 0x01); /* FIFOs on */
 	outb(4, 0x08); /* OUT2: interrupts reach the line */
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 
 	/* Enabling ETBEI with THR empty interrupts at once. */
 	outb(1, 0x02);
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	/* Reading IIR reports and acknowledges it. */
 	assert_int_equal(inb(2), 0xc2);
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(inb(2), 0xc1);
 
 	/* Linux's startup test: IER off then on re-asserts THRE. */
@@ -280,16 +243,16 @@ test_thre_interrupt(void **state)
 
 	/* Each THR write empties at once: THRE again. */
 	outb(0, 'x');
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	assert_int_equal(inb(5) & 0x60, 0x60);
 	assert_int_equal(inb(2), 0xc2);
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 
 	/* Pending but masked by IER: no interrupt, and it is still
 	 * latched when unmasked... unless IIR was read meanwhile. */
 	outb(1, 0);
 	outb(0, 'y');
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(inb(2), 0xc1);
 }
 
@@ -298,18 +261,18 @@ test_out2_gates_irq(void **state)
 {
 	(void)state;
 	outb(1, 0x02); /* THRE pending, OUT2 off */
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(inb(2) & 0x0f, 0x02);
 	outb(0, 'a');
 	outb(4, 0x08);
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	outb(4, 0x00);
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	/* Loopback disconnects OUT2 from the pin. */
 	outb(4, 0x18);
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	outb(4, 0x08);
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 }
 
 static void
@@ -373,7 +336,7 @@ test_output_to_file(void **state)
 	{
 		uint8_t w[2] = { 'W', 0x00 };
 
-		assert_true(bus_dispatch(&test_vm.pio, COM1, w, 2, true));
+		assert_true(bus_dispatch(&test_vm->pio, COM1, w, 2, true));
 	}
 	fd = open(f->path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -393,18 +356,18 @@ test_rx_interrupt(void **state)
 	outb(2, 0x01); /* FIFO, trigger level 1 */
 	outb(4, 0x0b); /* DTR|RTS|OUT2 */
 	outb(1, 0x01); /* ERBFI */
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(write(c, "abc", 3), 3);
 	pump(f->base, 20);
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	assert_int_equal(inb(2), 0xc4);
 	assert_int_equal(inb(5) & 0x01, 0x01);
 	assert_int_equal(inb(0), 'a');
 	assert_int_equal(inb(0), 'b');
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	assert_int_equal(inb(0), 'c');
 	/* Reading the last byte clears the interrupt. */
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(inb(5) & 0x01, 0);
 	assert_int_equal(inb(2), 0xc1);
 
@@ -413,9 +376,9 @@ test_rx_interrupt(void **state)
 	assert_int_equal(write(c, "xyz", 3), 3);
 	pump(f->base, 20);
 	assert_int_equal(inb(2), 0xcc);
-	assert_int_equal(irq_level[IRQ], 1);
+	assert_int_equal(fake_vm.level[IRQ], 1);
 	outb(2, 0x83); /* clear RX FIFO */
-	assert_int_equal(irq_level[IRQ], 0);
+	assert_int_equal(fake_vm.level[IRQ], 0);
 	assert_int_equal(inb(5) & 0x01, 0);
 	close(c);
 }
