@@ -625,7 +625,7 @@ chardev_open_stdio(struct chardev *cd, char **err)
 {
 	static bool atexit_done;
 	struct termios tio;
-	int ret;
+	int ret = -ENOMEM;
 
 	cd->path = strdup("stdio");
 	if (!cd->path || (ret = chardev_open_stdout(cd)) < 0) {

@@ -413,9 +413,15 @@ static int svm_vcpu_run(struct vmm_vcpu *vcpu)
 	cpu = smp_processor_id();
 	sd = this_cpu_ptr(&svm_cpus);
 	if (unlikely(!sd->enabled)) {
+		/* A CPU without SVM on (hotplug race): keep the event for later. */
+		svm->event = vmcb->control.event_inj;
+		svm->event_err = vmcb->control.event_inj_err;
+		vmcb->control.event_inj = 0;
 		local_irq_enable();
 		vmm_guest_fpu_save(vcpu);
 		kernel_fpu_end();
+		pr_warn_ratelimited(VMM_NAME ": SVM is not enabled on CPU %d\n",
+				    cpu);
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = 0;
 		vcpu->run->fail_entry.cpu = cpu;

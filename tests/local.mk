@@ -1,6 +1,6 @@
 # Unit tests (cmocka): one program per subject, run by tests/run under the
-# sanitizers. The fakes of vm_irq_line() & co. live in the test files, so
-# these link the device objects they test, not the whole library.
+# sanitizers. Device tests share one fake VM (tests/unit/fake_vm.c) that
+# records what the model did, and link only the device objects they test.
 UNIT_LIBS = common/libvmdcommon.a $(CMOCKA_LIBS) $(LIBEVENT_LIBS) $(JSONC_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS)
 
