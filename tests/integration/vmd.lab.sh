@@ -84,6 +84,10 @@ wait "$VMD_PID"
 check "restart: the VM survives vmd stopping (pid $pid)" alive "$pid"
 vmd_start
 check "restart: vmd starts again" "$VMCTL" version
+# A subscriber's connection ends with the daemon: subscribe again.
+kill "$EVENTS_PID" 2>/dev/null
+"$VMCTL" events >>"$WORK/events.log" 2>&1 &
+EVENTS_PID=$!
 check "restart: vmd reattaches to the running VM" wait_state t1 running 30
 out=$(echo 'echo again-$((6*7))' | timeout 200 "$VMCTL" console t1 --until again-42 --timeout 120 2>&1)
 check "restart: the console works after reattaching" contains "$out" again-42
