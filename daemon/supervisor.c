@@ -355,19 +355,22 @@ supervisor_build_argv(struct vmd_domain *d, struct supervisor_argv *a,
 		const struct domain_net *n = &def->nets[i];
 		char mac[DOMAIN_MAC_STRLEN];
 
-		domain_mac_format(n->mac, mac);
 		if (n->type == DOMAIN_NET_USER) {
-			argv_add(a, "--net=user,mac=%s", mac);
+			argv_add(a, "--net=user");
 		} else if (n->type == DOMAIN_NET_ETHERNET && n->ifname) {
-			argv_add(a, "--net=tap=%s,mac=%s", n->ifname, mac);
+			argv_add(a, "--net=tap=%s", n->ifname);
 		} else {
 			snprintf(err, errlen,
 				 "%s: interface %zu: bridge networking is not supported by vmd-vm yet",
 				 def->name, i);
 			return -EOPNOTSUPP;
 		}
+		argv_add(a, "--mac=%s", domain_mac_format(n->mac, mac));
 	}
-	/* rng and memballoon are passed once vmd-vm has those devices. */
+	if (def->rng != DOMAIN_RNG_NONE)
+		argv_add(a, "--rng");
+	if (def->memballoon)
+		argv_add(a, "--balloon");
 	if (a->n >= ARGV_MAX) {
 		snprintf(err, errlen, "%s: too many devices", def->name);
 		return -E2BIG;
