@@ -116,12 +116,16 @@ vm_setup_irqchip(struct vm *vm, char *err, unsigned errlen)
 			log_warn("KVM_SET_IDENTITY_MAP_ADDR: %s",
 				 strerror(errno));
 	}
-	if (!vm_check_ext(vm, KVM_CAP_IRQCHIP) ||
-	    ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if (!vm_check_ext(vm, KVM_CAP_IRQCHIP)) {
 		snprintf(err, errlen,
-			 "/dev/%s has no in-kernel irqchip (KVM_CREATE_IRQCHIP: %s)",
-			 vm->accel, strerror(errno));
+			 "/dev/%s has no in-kernel irqchip (KVM_CAP_IRQCHIP), which vmd-vm needs",
+			 vm->accel);
 		return -ENOTSUP;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		snprintf(err, errlen, "/dev/%s: KVM_CREATE_IRQCHIP: %s",
+			 vm->accel, strerror(errno));
+		return -errno;
 	}
 	if (vm_check_ext(vm, KVM_CAP_PIT2)) {
 		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vCPUs: KVM_CREATE_VCPU, the vCPU fd (mmap of struct kvm_run, ioctls) and
- * the KVM_RUN loop.  FPU state is in fpu.c, CPUID in cpuid.c, MSRs in msr.c.  Vendor-neutral: guest entry, exits and the register
- * file live behind vmm_vendor.
+ * the KVM_RUN loop.  Vendor-neutral: guest entry, exits and the register
+ * file live behind vmm_vendor; FPU state is in fpu.c, CPUID in cpuid.c,
+ * MSRs in msr.c.
  *
  * The run area is two pages, as in KVM: struct kvm_run, then the page PIO
  * data goes to (io.data_offset = PAGE_SIZE).

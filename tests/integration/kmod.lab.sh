@@ -320,6 +320,33 @@ try:
 except Exception as e:
     ok("MMIO decoding (AH/CH, [bx+si+d8], movzx)", False, repr(e))
 
+# Deleting the slot a running guest uses: the vCPU is kicked out, the NPT
+# entries and TLB go, and the guest's next access finds no memory.
+import threading
+try:
+    sys_fd, vm, vcpu, run, mem = vm_with_code("/dev/vmm", bytes.fromhex("fe060020" "ebfa"))
+    result = []
+    def spin():
+        try:
+            fcntl.ioctl(vcpu, KVM_RUN, 0)
+            result.append(struct.unpack_from("I", run, 8)[0])
+        except OSError as e:
+            result.append(e)
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.5)
+    before = mem[0x2000]
+    fcntl.ioctl(vm, KVM_SET_USER_MEMORY_REGION, struct.pack("IIQQQ", 0, 0, 0, 0, 0))
+    t.join(10)
+    ok("slot deleted under a running guest",
+       before != 0 and not t.is_alive() and result == [17],
+       "guest counter %d, vCPU thread alive %s, result %r" % (before, t.is_alive(), result))
+    if not t.is_alive():
+        run.close()
+        close_all(vcpu, vm, sys_fd)
+except Exception as e:
+    ok("slot deleted under a running guest", False, repr(e))
+
 # Two VMs at once, alternating: separate ASIDs and nested page tables.
 try:
     a = vm_with_code("/dev/vmm", bytes.fromhex("b011e680ebfa"))  # out 0x11 loop
