@@ -37,7 +37,7 @@ check "boot: guest sees its 512 MiB (MemTotal ${kib:-none} kB)" \
 # the guest sees the press and powers off → exit 0.
 sock=$WORK/serial.sock
 ctl=$WORK/control.sock
-"$VMD_VM" --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+timeout -k 5 600 "$VMD_VM" --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 	--serial "unix=$sock" --control "unix=$ctl" \
 	--cmdline "$CMD vmd.mode=test vmd.tests=powerbutton vmd.wait=200" \
 	</dev/null >"$WORK/button.err" 2>&1 &
