@@ -68,6 +68,14 @@ out=$(echo 'echo console-$((6*7))' | timeout 200 "$VMCTL" console t1 --until con
 check "console: a command typed on the console runs in the guest" contains "$out" console-42
 out=$("$VMCTL" start t1 2>&1)
 check "start: a second start is refused ($out)" contains "$out" "already"
+
+# A second VM at once; it waits for the power button (shutdown test below).
+domain_xml t2 "vmd.mode=powerbutton vmd.wait=600" >"$WORK/t2.xml"
+"$VMCTL" create "$WORK/t2.xml" >/dev/null 2>&1
+check "two VMs: start t2 while t1 runs" "$VMCTL" start t2
+out=$("$VMCTL" list 2>&1)
+check "two VMs: list shows t1 running" contains "$out" "t1 *running"
+check "two VMs: list shows t2 running" contains "$out" "t2 *running"
 out=$("$VMCTL" undefine t1 2>&1)
 check "undefine: refused while running ($out)" contains "$out" "running"
 
@@ -97,13 +105,24 @@ check "destroy: vmctl destroy t1" "$VMCTL" destroy t1
 check "destroy: state is shut off" wait_state t1 shutoff 10
 check "destroy: the monitor process is gone" gone "$pid"
 
-# Graceful shutdown: the guest powers off on the ACPI power button.
-domain_xml t2 "vmd.mode=powerbutton vmd.wait=300" >"$WORK/t2.xml"
-"$VMCTL" create "$WORK/t2.xml" >/dev/null 2>&1
-check "shutdown: start t2" "$VMCTL" start t2
-timeout 200 "$VMCTL" console t2 --until "waiting for power button" --timeout 180 </dev/null >/dev/null 2>&1
+# Graceful shutdown: the guest powers off on the ACPI power button. Its
+# serial log (the console's backlog) shows the boot.
+out=$(timeout 300 "$VMCTL" console t2 --until "waiting for power button" --timeout 280 </dev/null 2>&1)
+check "console: the serial log shows the guest's boot" contains "$out" "vmd-guest: hello"
+check "console: t2 survived the vmd restart too" test "$(state_of t2)" = running
 check "shutdown: vmctl shutdown t2" "$VMCTL" shutdown t2
 check "shutdown: the guest powers off and t2 is shut off" wait_state t2 shutoff 120
+
+# kill -9 of a monitor: vmd notices, marks the domain crashed, tells
+# subscribers. (No need to wait for the guest to boot.)
+check "crash: start t1 again" "$VMCTL" start t1
+pid=$("$VMCTL" info t1 | sed -n 's/^PID: *//p')
+kill -9 "$pid"
+check "crash: a killed monitor leaves t1 crashed" wait_state t1 crashed 20
+out=$("$VMCTL" info t1 2>&1)
+check "crash: the reason says it was killed" contains "$out" "killed"
+check "crash: destroy clears a crashed domain" "$VMCTL" destroy t1
+check "crash: t1 is shut off afterwards" test "$(state_of t1)" = shutoff
 
 # Events seen by a subscriber.
 sleep 0.5
@@ -111,6 +130,7 @@ ev=$(cat "$WORK/events.log")
 check "events: t1 started seen" contains "$ev" "t1 started"
 check "events: t1 paused and resumed seen" sh -c "grep -q 't1 paused' '$WORK/events.log' && grep -q 't1 resumed' '$WORK/events.log'"
 check "events: t2 stopped (shutdown) seen" contains "$ev" "t2 stopped shutdown"
+check "events: t1 crashed seen" contains "$ev" "t1 crashed"
 
 # Start errors name the cause.
 domain_xml t3 x | sed "s|<kernel>[^<]*</kernel>|<kernel>/nonexistent/vmlinuz</kernel>|" >"$WORK/t3.xml"
