@@ -45,6 +45,8 @@ static const struct vmctl_opt vmctl_opts[] = {
 	  "turn autostart off" },
 	{ "until", 'u', VMCTL_OPT_VALUE, VMCTL_OPT_UNTIL, ARG(until), "TEXT",
 	  "exit 0 as soon as TEXT appears in the console output" },
+	{ "reason", 0, VMCTL_OPT_FLAG, VMCTL_OPT_REASON, ARG(reason), NULL,
+	  "also print why the domain is in that state" },
 };
 
 static const struct vmctl_opt *
@@ -141,6 +143,21 @@ vmctl_verb_suggest(const char *word, const char **out, size_t max)
 		if (vmctl_close_to(word, vmctl_aliases[i].alias))
 			out[n++] = vmctl_aliases[i].alias;
 	return n;
+}
+
+/* The name of positional argument n of verb ("NAME", "FILE"), or NULL
+ * when the verb takes no such argument. */
+const char *
+vmctl_pos_name(const struct vmctl_verb *verb, int n)
+{
+	int last = 0;
+
+	if (n < VMCTL_MAX_POS && verb->pos[n])
+		return verb->pos[n];
+	while (last + 1 < VMCTL_MAX_POS && verb->pos[last + 1])
+		last++;
+	return verb->repeat && n > 0 && n < VMCTL_MAX_ARGS ? verb->pos[last] :
+	       NULL;
 }
 
 /* Find the verb: the first argument that is neither an option nor an
@@ -305,8 +322,7 @@ vmctl_args_parse(int argc, char **argv, struct vmctl_args *args, char *msg,
 				return ret;
 			continue;
 		}
-		if (!args->verb || args->npos >= VMCTL_MAX_POS ||
-		    !args->verb->pos[args->npos]) {
+		if (!args->verb || !vmctl_pos_name(args->verb, args->npos)) {
 			snprintf(msg, msglen, "%s: unexpected argument '%s'",
 				 args->verb ? args->verb->name : "vmctl",
 				 argv[i]);
@@ -327,6 +343,8 @@ vmctl_usage_line(const struct vmctl_verb *verb, char *buf, size_t len)
 		off += snprintf(buf + off, len - (size_t)MIN((size_t)off, len),
 				(int)i < verb->min_pos ? " %s" : " [%s]",
 				verb->pos[i]);
+	if (verb->repeat && (size_t)off < len)
+		off += snprintf(buf + off, len - (size_t)off, "...");
 	for (i = 0; i < ARRAY_SIZE(vmctl_opts); i++) {
 		const struct vmctl_opt *o = &vmctl_opts[i];
 
@@ -337,6 +355,20 @@ vmctl_usage_line(const struct vmctl_verb *verb, char *buf, size_t len)
 				o->value_name ? " [--%s %s]" : " [--%s]",
 				o->name, o->value_name ? o->value_name : "");
 	}
+	if (verb->timeout_help && (size_t)off < len)
+		snprintf(buf + off, len - (size_t)off, " [--timeout SECONDS]");
+}
+
+static bool
+vmctl_opt_shown(const struct vmctl_opt *o, const struct vmctl_verb *verb)
+{
+	if (!verb)
+		return o->scope == VMCTL_OPT_GLOBAL;
+	/* --timeout is global, but some verbs give it a meaning of their
+	 * own: list it with theirs. */
+	if (o->offset == ARG(timeout_arg))
+		return verb->timeout_help != NULL;
+	return verb->opts & o->scope;
 }
 
 /* The options a verb takes (verb NULL: the global ones). */
@@ -349,8 +381,7 @@ vmctl_print_option_help(FILE *f, const struct vmctl_verb *verb)
 		const struct vmctl_opt *o = &vmctl_opts[i];
 		char name[48];
 
-		if (verb ? !(verb->opts & o->scope) :
-			   o->scope != VMCTL_OPT_GLOBAL)
+		if (!vmctl_opt_shown(o, verb))
 			continue;
 		if (o->short_name)
 			snprintf(name, sizeof(name), "-%c, --%s%s%s",
@@ -361,6 +392,8 @@ vmctl_print_option_help(FILE *f, const struct vmctl_verb *verb)
 			snprintf(name, sizeof(name), "    --%s%s%s", o->name,
 				 o->value_name ? " " : "",
 				 o->value_name ? o->value_name : "");
-		fprintf(f, "  %-24s %s\n", name, o->help);
+		fprintf(f, "  %-24s %s\n", name, verb && verb->timeout_help &&
+			o->offset == ARG(timeout_arg) ? verb->timeout_help :
+			o->help);
 	}
 }

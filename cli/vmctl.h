@@ -22,6 +22,7 @@ enum vmctl_exit {
 #define VMCTL_DEFAULT_SOCKET "/run/vmd/vmd.sock"
 #define VMCTL_DEFAULT_TIMEOUT_S 60
 #define VMCTL_MAX_POS 2
+#define VMCTL_MAX_ARGS 256	/* positional arguments of a repeating verb */
 
 /* Verb-specific options, as bits of vmctl_verb.opts; global options
  * (--socket, --timeout, --json, --help, --debug) are accepted everywhere. */
@@ -31,6 +32,7 @@ enum {
 	VMCTL_OPT_ALL = 1u << 1,
 	VMCTL_OPT_DISABLE = 1u << 2,
 	VMCTL_OPT_UNTIL = 1u << 3,
+	VMCTL_OPT_REASON = 1u << 4,
 };
 
 struct vmctl_verb;
@@ -49,8 +51,9 @@ struct vmctl_args {
 	bool force;
 	bool all;
 	bool disable;
+	bool reason;
 	const char *until;
-	const char *pos[VMCTL_MAX_POS];
+	const char *pos[VMCTL_MAX_ARGS];
 	int npos;
 };
 
@@ -69,6 +72,9 @@ struct vmctl_verb {
 	const char *summary;		/* NULL: the method's, rpc/methods.def */
 	const char *done;		/* "Domain NAME <done>" after success */
 	int (*run)(struct vmctl_ctx *ctx, const struct vmctl_verb *verb);
+	bool repeat;			/* the last positional may repeat */
+	const char *timeout_help;	/* what --timeout means here, beyond
+					 * bounding each reply; NULL: only that */
 };
 
 struct vmctl_alias {
@@ -89,6 +95,7 @@ const char *vmctl_method_summary(const char *method);
 const struct vmctl_verb *vmctl_verb_find(const char *name,
 					 const char **implies);
 size_t vmctl_verb_suggest(const char *word, const char **out, size_t max);
+const char *vmctl_pos_name(const struct vmctl_verb *verb, int n);
 int vmctl_args_parse(int argc, char **argv, struct vmctl_args *args,
 		     char *msg, size_t msglen);
 void vmctl_usage_line(const struct vmctl_verb *verb, char *buf, size_t len);

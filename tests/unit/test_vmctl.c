@@ -84,7 +84,7 @@ test_suggest_close_names(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(near[0], "dumpxml");
 	n = vmctl_verb_suggest("dom", near, ARRAY_SIZE(near));
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);	/* domstate, dominfo, domdisplay */
 	assert_int_equal(vmctl_verb_suggest("zzzzzzzz", near, 6), 0);
 }
 
@@ -186,12 +186,82 @@ test_usage_line_from_tables(void **state)
 
 	(void)state;
 	vmctl_usage_line(vmctl_verb_find("stop", &implies), buf, sizeof(buf));
-	assert_string_equal(buf, "vmctl stop NAME [--force]");
+	assert_string_equal(buf, "vmctl stop NAME [--force] "
+			    "[--timeout SECONDS]");
 	vmctl_usage_line(vmctl_verb_find("console", &implies), buf,
 			 sizeof(buf));
-	assert_string_equal(buf, "vmctl console NAME [--until TEXT]");
+	assert_string_equal(buf, "vmctl console NAME [--until TEXT] "
+			    "[--timeout SECONDS]");
+	vmctl_usage_line(vmctl_verb_find("validate", &implies), buf,
+			 sizeof(buf));
+	assert_string_equal(buf, "vmctl validate FILE...");
+	vmctl_usage_line(vmctl_verb_find("domstate", &implies), buf,
+			 sizeof(buf));
+	assert_string_equal(buf, "vmctl domstate NAME [--reason]");
 	vmctl_usage_line(vmctl_verb_find("help", &implies), buf, sizeof(buf));
 	assert_string_equal(buf, "vmctl help [COMMAND]");
+}
+
+/* The new verbs: validate takes any number of files, domstate --reason,
+ * and stop --timeout is the global option (the verb gives it its
+ * meaning). */
+static void
+test_args_new_verbs(void **state)
+{
+	const char *implies;
+	struct vmctl_args a;
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(parse(&a, msg, "validate", "a.xml", "--json",
+			       "b.xml", "-", NULL), 0);
+	assert_string_equal(a.verb->name, "validate");
+	assert_true(a.json);
+	assert_int_equal(a.npos, 3);
+	assert_string_equal(a.pos[0], "a.xml");
+	assert_string_equal(a.pos[1], "b.xml");
+	assert_string_equal(a.pos[2], "-");
+	assert_int_equal(parse(&a, msg, "validate", NULL), -EINVAL);
+	assert_string_equal(msg, "validate: missing FILE");
+	assert_null(vmctl_verb_find("validate", &implies)->method);
+
+	assert_int_equal(parse(&a, msg, "domstate", "demo", "--reason",
+			       NULL), 0);
+	assert_string_equal(a.verb->name, "domstate");
+	assert_true(a.reason);
+	assert_int_equal(parse(&a, msg, "domstate", "a", "b", NULL), -EINVAL);
+	assert_string_equal(msg, "domstate: unexpected argument 'b'");
+	assert_int_equal(parse(&a, msg, "info", "demo", "--reason", NULL),
+			 -EINVAL);
+	assert_string_equal(msg, "option '--reason' does not apply to 'info'");
+
+	assert_int_equal(parse(&a, msg, "stop", "demo", "--timeout", "30",
+			       NULL), 0);
+	assert_true(a.timeout_set);
+	assert_int_equal(a.timeout_ms, 30000);
+	assert_false(a.force);
+	assert_int_equal(parse(&a, msg, "shutdown", "-t", "5", "demo", NULL),
+			 0);
+	assert_string_equal(a.verb->name, "stop");
+	assert_int_equal(a.timeout_ms, 5000);
+}
+
+static void
+test_pos_names(void **state)
+{
+	const char *implies;
+	const struct vmctl_verb *v = vmctl_verb_find("validate", &implies);
+
+	(void)state;
+	assert_string_equal(vmctl_pos_name(v, 0), "FILE");
+	assert_string_equal(vmctl_pos_name(v, 1), "FILE");
+	assert_string_equal(vmctl_pos_name(v, VMCTL_MAX_ARGS - 1), "FILE");
+	assert_null(vmctl_pos_name(v, VMCTL_MAX_ARGS));
+	v = vmctl_verb_find("start", &implies);
+	assert_string_equal(vmctl_pos_name(v, 0), "NAME");
+	assert_null(vmctl_pos_name(v, 1));
+	v = vmctl_verb_find("list", &implies);
+	assert_null(vmctl_pos_name(v, 0));
 }
 
 /* Render with a printer into a string. */
@@ -358,6 +428,8 @@ main(void)
 		cmocka_unit_test(test_args_aliases_imply_options),
 		cmocka_unit_test(test_args_errors_name_the_argument),
 		cmocka_unit_test(test_usage_line_from_tables),
+		cmocka_unit_test(test_args_new_verbs),
+		cmocka_unit_test(test_pos_names),
 		cmocka_unit_test(test_list_table),
 		cmocka_unit_test(test_info_lines),
 		cmocka_unit_test(test_event_line),

@@ -310,6 +310,26 @@ static const struct verb_case verb_cases[] = {
 	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
 	  "\"result\":{\"name\":\"demo\",\"state\":\"shutoff\"}", 0,
 	  "Name:           demo\nState:          shutoff\n" },
+	{ { "domstate", "demo" },
+	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
+	  "\"result\":{\"name\":\"demo\",\"state\":\"running\","
+	  "\"reason\":\"booted\",\"vcpus\":1}", 0, "running\n" },
+	{ { "domstate", "demo", "--reason" },
+	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
+	  "\"result\":{\"name\":\"demo\",\"state\":\"shutoff\","
+	  "\"reason\":\"destroyed\"}", 0, "shutoff (destroyed)\n" },
+	{ { "domstate", "--reason", "demo" },
+	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
+	  "\"result\":{\"name\":\"demo\",\"state\":\"paused\","
+	  "\"reason\":\"\"}", 0, "paused (unknown)\n" },
+	{ { "domstate", "demo", "--json" },
+	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
+	  "\"result\":{\"name\":\"demo\",\"state\":\"running\","
+	  "\"reason\":\"booted\",\"pid\":42}", 0,
+	  "{\"state\":\"running\",\"reason\":\"booted\"}\n" },
+	{ { "domstate", "demo" },
+	  REQ(1, "domain.info", ",\"params\":{\"name\":\"demo\"}"),
+	  "\"result\":{\"name\":\"demo\"}", 1, "" },
 	{ { "dumpxml", "demo" },
 	  REQ(1, "domain.xml", ",\"params\":{\"name\":\"demo\"}"),
 	  "\"result\":{\"xml\":\"<domain type='kvm'>\\n</domain>\"}", 0,
@@ -356,7 +376,10 @@ test_verbs_send_exact_requests(void **state)
 		assert_string_equal(f.got[0], c->request);
 		assert_int_equal(r.status, c->status);
 		assert_string_equal(r.out, c->out);
-		assert_string_equal(r.err, "");
+		if (c->status)
+			assert_string_not_equal(r.err, "");
+		else
+			assert_string_equal(r.err, "");
 	}
 }
 
@@ -575,6 +598,246 @@ test_console_pipe_copies_both_ways(void **state)
 	assert_string_equal(r.err, "");
 }
 
+/* A file with content, for validate. */
+static void
+write_file(char *path, const char *content)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(util_write_all(fd, content, strlen(content)), 0);
+	close(fd);
+}
+
+#define GOOD_XML                                                        \
+	"<domain type='kvm'>\n"                                         \
+	"  <name>good</name>\n"                                         \
+	"  <memory unit='MiB'>256</memory>\n"                           \
+	"  <vcpu>1</vcpu>\n"                                            \
+	"  <os>\n"                                                      \
+	"    <type arch='x86_64'>hvm</type>\n"                          \
+	"    <kernel>/boot/vmlinuz</kernel>\n"                          \
+	"  </os>\n"                                                     \
+	"  <devices>\n"                                                 \
+	"%s"                                                            \
+	"  </devices>\n"                                                \
+	"</domain>\n"
+
+/* validate needs no daemon: the socket named does not exist, and a
+ * connection attempt would fail the run with "cannot connect". */
+static void
+test_validate_offline(void **state)
+{
+	char good[] = "/tmp/vmctl-good-XXXXXX";
+	char warn[] = "/tmp/vmctl-warn-XXXXXX";
+	char bad[] = "/tmp/vmctl-bad-XXXXXX";
+	char xml[1024], expect[512];
+	struct fake f;
+	struct run r;
+
+	(void)state;
+	snprintf(xml, sizeof(xml), GOOD_XML, "");
+	write_file(good, xml);
+	snprintf(xml, sizeof(xml), GOOD_XML, "    <sound model='ich9'/>\n");
+	write_file(warn, xml);
+	write_file(bad, "<domain type='kvm'>\n  <name>bad</name>\n"
+		   "  <memory>oops\n</domain>\n");
+	strcpy(f.path, "/nonexistent/vmd.sock");
+
+	run_vmctl(&f, &r, NULL, "validate", good, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(expect, sizeof(expect), "%s: valid domain 'good'\n", good);
+	assert_string_equal(r.out, expect);
+	assert_string_equal(r.err, "");
+
+	run_vmctl(&f, &r, NULL, "validate", warn, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(expect, sizeof(expect), "%s: valid domain 'good'\n", warn);
+	assert_string_equal(r.out, expect);
+	snprintf(expect, sizeof(expect), "vmctl: warning: %s: line 10: "
+		 "<sound>: ignored: no sound device is emulated\n", warn);
+	assert_string_equal(r.err, expect);
+
+	run_vmctl(&f, &r, NULL, "validate", bad, NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	snprintf(expect, sizeof(expect), "vmctl: error: %s: malformed XML at "
+		 "line ", bad);
+	assert_memory_equal(r.err, expect, strlen(expect));
+	assert_non_null(strstr(r.err, "memory"));
+
+	/* Several files: each is reported, one bad one fails the run. */
+	run_vmctl(&f, &r, NULL, "validate", good, bad, warn, NULL);
+	assert_int_equal(r.status, 1);
+	snprintf(expect, sizeof(expect), "%s: valid domain 'good'\n"
+		 "%s: valid domain 'good'\n", good, warn);
+	assert_string_equal(r.out, expect);
+
+	/* stdin, and a file that is not there. */
+	snprintf(xml, sizeof(xml), GOOD_XML, "");
+	run_vmctl(&f, &r, xml, "validate", "-", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "stdin: valid domain 'good'\n");
+	run_vmctl(&f, &r, NULL, "validate", "/nonexistent/x.xml", NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "vmctl: error: cannot read "
+			    "/nonexistent/x.xml: No such file or directory\n");
+
+	/* --json: one object per file, nothing on stderr. */
+	run_vmctl(&f, &r, NULL, "validate", "--json", warn, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(expect, sizeof(expect), "{\"file\":\"%s\",\"valid\":true,"
+		 "\"name\":\"good\",\"warnings\":[\"line 10: <sound>: ignored: "
+		 "no sound device is emulated\"],\"error\":null}\n", warn);
+	assert_string_equal(r.out, expect);
+	assert_string_equal(r.err, "");
+	run_vmctl(&f, &r, NULL, "validate", "-j", bad, NULL);
+	assert_int_equal(r.status, 1);
+	snprintf(expect, sizeof(expect), "{\"file\":\"%s\",\"valid\":false,"
+		 "\"name\":null,\"warnings\":[],\"error\":\"malformed XML at "
+		 "line ", bad);
+	assert_memory_equal(r.out, expect, strlen(expect));
+	assert_string_equal(r.err, "");
+
+	unlink(good);
+	unlink(warn);
+	unlink(bad);
+}
+
+#define EVENT(name, event, detail)                                      \
+	"{\"jsonrpc\":\"2.0\",\"method\":\"domain.event\",\"params\":"    \
+	"{\"name\":\"" name "\",\"uuid\":\"u\",\"event\":\"" event "\","  \
+	"\"detail\":\"" detail "\"}}\n"
+
+/* stop --timeout subscribes first, then shuts down and waits for the
+ * domain's own stopped event; other domains' events and other events
+ * of this one do not end the wait. */
+static void
+test_stop_timeout_waits_for_stopped(void **state)
+{
+	const struct step steps[] = {
+		{ .reply = "\"result\":{}" },
+		{ .before = EVENT("other", "stopped", "poweroff"),
+		  .reply = "\"result\":{}",
+		  .after = "{\"jsonrpc\":\"2.0\",\"method\":\"other.thing\","
+			   "\"params\":{}}\n"
+			   EVENT("demo", "paused", "")
+			   EVENT("demo", "stopped", "shutdown") },
+	};
+	struct fake f;
+	struct run r;
+
+	(void)state;
+	fake_start(&f, steps, ARRAY_SIZE(steps));
+	run_vmctl(&f, &r, NULL, "stop", "demo", "--timeout", "10", NULL);
+	fake_stop(&f);
+	assert_int_equal(f.ngot, 2);
+	assert_string_equal(f.got[0], REQ(1, "events.subscribe", ""));
+	assert_string_equal(f.got[1], REQ(2, "domain.shutdown",
+		",\"params\":{\"name\":\"demo\"}"));
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "Domain demo shut off\n");
+	assert_string_equal(r.err, "");
+
+	fake_start(&f, steps, ARRAY_SIZE(steps));
+	run_vmctl(&f, &r, NULL, "shutdown", "demo", "-t", "10", "--json",
+		  NULL);
+	fake_stop(&f);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "{\"name\":\"demo\",\"uuid\":\"u\","
+			    "\"event\":\"stopped\",\"detail\":\"shutdown\"}\n");
+}
+
+static void
+test_stop_timeout_failures(void **state)
+{
+	const struct step hold[] = {
+		{ .reply = "\"result\":{}" },
+		{ .reply = "\"result\":{}" },
+	};
+	const struct step crash[] = {
+		{ .reply = "\"result\":{}" },
+		{ .reply = "\"result\":{}",
+		  .after = EVENT("demo", "crashed", "crashed") },
+	};
+	const struct step refused[] = {
+		{ .reply = "\"result\":{}" },
+		{ .reply = "\"error\":{\"code\":-32004,\"message\":"
+			   "\"domain 'demo' is not running\"}" },
+	};
+	const struct step destroy = { .reply = "\"result\":{}" };
+	uint64_t t0;
+	struct fake f;
+	struct run r;
+
+	(void)state;
+	/* The guest ignores the power button. */
+	fake_start(&f, hold, ARRAY_SIZE(hold));
+	t0 = util_now_ns();
+	run_vmctl(&f, &r, NULL, "stop", "demo", "--timeout", "1", NULL);
+	fake_stop(&f);
+	assert_true(util_now_ns() - t0 >= 900000000u);
+	assert_int_equal(f.ngot, 2);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "vmctl: error: domain demo did not shut "
+			    "down within 1 s\n");
+
+	fake_start(&f, crash, ARRAY_SIZE(crash));
+	run_vmctl(&f, &r, NULL, "stop", "demo", "--timeout", "10", NULL);
+	fake_stop(&f);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "vmctl: error: domain demo crashed while "
+			    "shutting down\n");
+
+	fake_start(&f, refused, ARRAY_SIZE(refused));
+	run_vmctl(&f, &r, NULL, "stop", "demo", "--timeout", "10", NULL);
+	fake_stop(&f);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "vmctl: error: domain 'demo' is not "
+			    "running\n");
+
+	/* --force: destroy, which returns once stopped; --timeout only
+	 * bounds the reply there. */
+	fake_start(&f, &destroy, 1);
+	run_vmctl(&f, &r, NULL, "stop", "demo", "--force", "--timeout", "10",
+		  NULL);
+	fake_stop(&f);
+	assert_int_equal(f.ngot, 1);
+	assert_string_equal(f.got[0], REQ(1, "domain.destroy",
+		",\"params\":{\"name\":\"demo\"}"));
+	assert_string_equal(r.out, "Domain demo destroyed\n");
+}
+
+/* --help everywhere, without a daemon; the new verbs are listed. */
+static void
+test_help(void **state)
+{
+	struct fake f;
+	struct run r;
+
+	(void)state;
+	strcpy(f.path, "/nonexistent/vmd.sock");
+	run_vmctl(&f, &r, NULL, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\n  validate FILE...  "));
+	assert_non_null(strstr(r.out, "\n  domstate NAME     "));
+	assert_non_null(strstr(r.out, "virsh spellings: define, shutdown, "
+			       "destroy, dominfo, domdisplay, domstate\n"));
+	run_vmctl(&f, &r, NULL, "stop", "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_memory_equal(r.out, "Usage: vmctl stop NAME [--force] "
+			    "[--timeout SECONDS]\n", 51);
+	assert_non_null(strstr(r.out, "wait until it is off"));
+	run_vmctl(&f, &r, NULL, "validate", "-h", NULL);
+	assert_int_equal(r.status, 0);
+	assert_memory_equal(r.out, "Usage: vmctl validate FILE...\n", 30);
+	run_vmctl(&f, &r, NULL, "help", "domstate", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--reason"));
+	assert_string_equal(r.err, "");
+}
+
 int
 main(void)
 {
@@ -586,6 +849,10 @@ main(void)
 		cmocka_unit_test(test_events_print_lines),
 		cmocka_unit_test(test_console_until_text),
 		cmocka_unit_test(test_console_pipe_copies_both_ways),
+		cmocka_unit_test(test_validate_offline),
+		cmocka_unit_test(test_stop_timeout_waits_for_stopped),
+		cmocka_unit_test(test_stop_timeout_failures),
+		cmocka_unit_test(test_help),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
