@@ -325,5 +325,9 @@ options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	if (!cfg->kernel)
 		return options_error(err, errlen,
 			"--kernel is required (see --help)");
+	if (cfg->console && !strcmp(cfg->console, "stdio") &&
+	    !strcmp(cfg->serial, "stdio"))
+		return options_error(err, errlen,
+			"--console stdio: the serial port has stdio already (give it --serial file=PATH or unix=PATH)");
 	return 0;
 }

@@ -503,14 +503,18 @@ void
 pci_intx_set(struct pci_device *dev, bool level)
 {
 	/* Slot s's INTA# is GSI 16 + (s & 7): the DSDT's _PRT says so. */
-	uint32_t gsi = 16u + ((uint32_t)dev->slot & 7u);
+	unsigned line = (unsigned)dev->slot & 7u;
+	struct pci *pci = dev->bus;
 
-	pthread_mutex_lock(&dev->bus->msix_lock);
+	pthread_mutex_lock(&pci->msix_lock);
 	if (dev->intx_level != level) {
 		dev->intx_level = level;
-		vm_irq_line(dev->bus->vm, gsi, level);
+		if (level && pci->intx_count[line]++ == 0)
+			vm_irq_line(pci->vm, 16 + line, 1);
+		else if (!level && --pci->intx_count[line] == 0)
+			vm_irq_line(pci->vm, 16 + line, 0);
 	}
-	pthread_mutex_unlock(&dev->bus->msix_lock);
+	pthread_mutex_unlock(&pci->msix_lock);
 }
 
 /* -------------------------------------------------- config mechanism --- */

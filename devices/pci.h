@@ -78,6 +78,9 @@ struct pci {
 	pthread_mutex_t msix_lock;
 	uint32_t next_gsi;
 	bool no_irqfd; /* fall back to KVM_SIGNAL_MSI */
+	/* Devices asserting each INTx GSI 16-23: slots 8 apart share one,
+	 * and the line is the OR of them. Under msix_lock. */
+	unsigned intx_count[8];
 };
 
 /* Creates the bus with a host bridge at 00.0 and registers its ports. */

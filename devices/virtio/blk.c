@@ -388,6 +388,7 @@ virtio_blk_create(struct vm *vm, struct pci *pci,
 		snprintf(err, errlen, "virtio-blk: %s", strerror(ENOMEM));
 		return NULL;
 	}
+	blk->vd.priv = blk;
 	blk->fd = blk->buffered_fd = -1;
 	blk->readonly = cfg->readonly;
 	blk->direct = cfg->cache == VM_DISK_CACHE_NONE;
@@ -403,7 +404,6 @@ virtio_blk_create(struct vm *vm, struct pci *pci,
 			return NULL;
 		}
 	}
-	blk->vd.priv = blk;
 	ret = virtio_dev_init(&blk->vd, vm, pci, NULL,
 			      &virtio_blk_ops[cfg->readonly], blk);
 	if (ret) {

@@ -24,3 +24,12 @@ tests_unit_test_virtio_queue_SOURCES = tests/unit/test_virtio_queue.c \
 	devices/virtio/queue.c
 tests_unit_test_virtio_queue_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_queue_LDADD = $(UNIT_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtio_blk
+endif
+tests_unit_test_virtio_blk_SOURCES = tests/unit/test_virtio_blk.c \
+	devices/virtio/virtio.c devices/virtio/queue.c devices/virtio/blk.c \
+	devices/pci.c devices/bus.c
+tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_blk_LDADD = $(UNIT_LIBS)

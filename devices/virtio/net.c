@@ -36,8 +36,10 @@ struct virtio_net {
 	/* vd->lock is held by this (the I/O) thread already: frames slirp
 	 * answers from inside net_slirp_input() must not lock again. */
 	bool locked;
-	struct virtq_elem elem;
-	uint8_t frame[VIRTIO_NET_MAX_FRAME];
+	/* Apart: slirp answers a frame from inside net_slirp_input(), so a
+	 * receive happens while a transmit is in flight. */
+	struct virtq_elem rx_elem, tx_elem;
+	uint8_t rx_frame[VIRTIO_NET_MAX_FRAME], tx_frame[VIRTIO_NET_MAX_FRAME];
 	uint64_t rx_packets, tx_packets, rx_dropped;
 };
 
@@ -63,7 +65,7 @@ virtio_net_deliver(struct virtio_net *net, const uint8_t *buf, size_t len,
 {
 	struct virtio_dev *vd = &net->vd;
 	struct virtio_net_hdr_v1 hdr = { .num_buffers = 1 };
-	struct virtq_elem *e = &net->elem;
+	struct virtq_elem *e = &net->rx_elem;
 	uint64_t need = len + (has_hdr ? 0 : VIRTIO_NET_HDR_LEN);
 
 	if (!virtio_dev_ready(vd) || !vd->vqs[VIRTIO_NET_RX].enabled ||
@@ -128,12 +130,12 @@ virtio_net_tap_cb(evutil_socket_t fd, short what, void *arg)
 			event_del(net->tap_ev);
 			break;
 		}
-		n = read(fd, net->frame, sizeof(net->frame));
+		n = read(fd, net->rx_frame, sizeof(net->rx_frame));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		virtio_net_deliver(net, net->frame, (size_t)n, true);
+		virtio_net_deliver(net, net->rx_frame, (size_t)n, true);
 	}
 	pthread_mutex_unlock(&vd->lock);
 }
@@ -142,7 +144,7 @@ static void
 virtio_net_tx(struct virtio_net *net)
 {
 	struct virtio_dev *vd = &net->vd;
-	struct virtq_elem *e = &net->elem;
+	struct virtq_elem *e = &net->tx_elem;
 	int r;
 
 	for (;;) {
@@ -152,18 +154,18 @@ virtio_net_tx(struct virtio_net *net)
 		if (r <= 0)
 			break;
 		if (e->out_len > VIRTIO_NET_HDR_LEN &&
-		    e->out_len <= sizeof(net->frame)) {
+		    e->out_len <= sizeof(net->tx_frame)) {
 			size_t len = (size_t)e->out_len;
 
-			virtq_iov_read(e->iov, e->nout, 0, net->frame, len);
+			virtq_iov_read(e->iov, e->nout, 0, net->tx_frame, len);
 			if (net->tap_fd >= 0) {
-				if (write(net->tap_fd, net->frame, len) < 0)
+				if (write(net->tap_fd, net->tx_frame, len) < 0)
 					log_once(LOG_LVL_WARN, "virtio-net: tap write: %s",
 						 strerror(errno));
 			} else if (net->slirp) {
 				net->locked = true;
 				net_slirp_input(net->slirp,
-						net->frame + VIRTIO_NET_HDR_LEN,
+						net->tx_frame + VIRTIO_NET_HDR_LEN,
 						len - VIRTIO_NET_HDR_LEN);
 				net->locked = false;
 			}

@@ -47,6 +47,13 @@ check "virtio-blk: discarded range reads back as zeroes" test "$zero" -eq 0
 check "virtio-console: guest line arrives on the --console back-end" \
 	grep -aq "vmd-guest: hello on hvc0" "$WORK/hvc.log"
 
+# INTx: with MSI off in the guest (pci=nomsi) virtio falls back to the
+# level-triggered INTA# on the GSI of the slot's _PRT entry.
+guest_run "$WORK/intx.log" 240 --rng --disk "$WORK/ro.img,readonly" \
+	--cmdline "$CMD pci=nomsi vmd.mode=test vmd.tests=msix,hwrng,disk,poweroff"
+check "virtio: INTx fallback with pci=nomsi: rng and disk work" \
+	sh -c "grep -aq '^VMDTEST hwrng ok' '$WORK/intx.log' && grep -aq '^VMDTEST disk ok' '$WORK/intx.log' && grep -aq '^VMDTEST msix fail .*msi=0' '$WORK/intx.log'"
+
 # -------------------------------------------------------- network, balloon
 mkdir -p "$WORK/www"
 head -c 300000 /dev/urandom >"$WORK/www/blob"
@@ -61,7 +68,7 @@ guest_run "$WORK/net.log" 300 --memory 256M --control "unix=$ctl" --balloon \
 	--net "user,hostfwd=tcp:$fwd-:8080" --mac 52:54:00:ab:cd:ef \
 	--cmdline "$CMD vmd.mode=test vmd.tests=net,fetch,httpd,balloon,wait vmd.wait=120 vmd.url=http://10.0.2.2:$port/blob" &
 pid=$!
-if wait_for "$WORK/net.log" "VMDTEST balloon " 200; then
+if wait_for "$WORK/net.log" "VMDTEST balloon " 150; then
 	r=$(guest_result "$WORK/net.log" net)
 	check "virtio-net: DHCP lease from slirp ($r)" \
 		grep -q "ip=10.0.2.15 router=10.0.2.2 mac=52:54:00:ab:cd:ef" <<<"$r"
@@ -89,13 +96,28 @@ if wait_for "$WORK/net.log" "VMDTEST balloon " 200; then
 	reply=$(control "$ctl" '{"cmd":"balloon","target_mib":100000}')
 	check "virtio-balloon: an impossible target is refused" grep -q '"ok": *false' <<<"$reply"
 else
-	not_ok "virtio-net/balloon" "guest did not get there: $(grep -a VMDTEST "$WORK/net.log" | tr '\n' ' ')"
+	not_ok "virtio-net/balloon" "guest did not get there: $(grep -a VMDTEST "$WORK/net.log" | tr '\n' ' ') $(tail -n 3 "$WORK/net.log.stderr" | tr '\n' ' ')"
 fi
 control "$ctl" '{"cmd":"quit"}' >/dev/null
 wait "$pid"
 check "virtio: net/balloon guest ends on quit (exit $?)" test $? -eq 0
 kill "$http_pid" 2>/dev/null
 wait "$http_pid" 2>/dev/null
+
+# ------------------------------------------------------------------- TAP
+if modprobe tun 2>/dev/null && ip tuntap add dev vmdtap0 mode tap 2>/dev/null; then
+	ip addr add 192.168.76.1/24 dev vmdtap0
+	ip link set vmdtap0 up
+	guest_run "$WORK/tap.log" 240 --net tap=vmdtap0 \
+		--cmdline "$CMD vmd.mode=test vmd.tests=ping,poweroff vmd.ip=192.168.76.2/24 vmd.peer=192.168.76.1"
+	status=$?
+	r=$(guest_result "$WORK/tap.log" ping)
+	check "virtio-net: TAP back-end, guest pings the host ($r, exit $status)" \
+		guest_result "$WORK/tap.log" ping
+	ip tuntap del dev vmdtap0 mode tap 2>/dev/null
+else
+	not_ok "virtio-net: TAP back-end" "cannot create a TAP interface here (tun module?)"
+fi
 
 # -------------------------------------------------------------- bad input
 "$VMD_VM" --kernel "$GUEST_KERNEL" --disk /nonexistent.img >"$WORK/bad1" 2>&1

@@ -160,6 +160,8 @@ test_virtio_bad_arguments(void **state)
 	assert_int_not_equal(PARSE("--kernel", "/k", "--mac", "01:00:00:00:00:00"), 0);
 	assert_non_null(strstr(err, "--mac"));
 	assert_int_not_equal(PARSE("--kernel", "/k", "--mac", "52:54:00:00:00"), 0);
+	assert_int_not_equal(PARSE("--kernel", "/k", "--console", "stdio"), 0);
+	assert_non_null(strstr(err, "--console"));
 	assert_null(strchr(err, '\n'));
 }
 
