@@ -276,6 +276,12 @@ vmd_listen(const char *path)
 	if (n == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1,
 					 NULL, 0) > 0) {
 		log_info("using the socket passed by systemd");
+		/* systemd passes it blocking and inheritable: libevent accepts
+		 * until EAGAIN (a blocking accept would stall the loop), and
+		 * vmd-vm children must not hold our listener. */
+		if (evutil_make_socket_nonblocking(SD_LISTEN_FDS_START) ||
+		    evutil_make_socket_closeonexec(SD_LISTEN_FDS_START))
+			log_warn("the socket passed by systemd: %s", strerror(errno));
 		return SD_LISTEN_FDS_START;
 	}
 	if (n > 1)
