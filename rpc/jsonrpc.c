@@ -37,12 +37,22 @@ struct rpc_client {
 	gid_t groups[RPC_MAX_PEER_GROUPS];
 };
 
+/* Replies to the calls of one batch request (a JSON array) go back
+ * together, as one array, once the last of them is answered. */
+struct rpc_batch {
+	struct rpc_client *client;
+	struct json_object *responses;
+	unsigned pending;
+};
+
 /* A call that came over the socket: the JSON-RPC implementation of
  * struct rpc_call. */
 struct rpc_json_call {
 	struct rpc_call base;
 	struct rpc_client *client;
 	struct json_object *id;
+	bool notification;      /* no "id": the caller wants no answer */
+	struct rpc_batch *batch; /* NULL: a single request */
 };
 
 struct rpc_server {
@@ -127,8 +137,32 @@ rpc_message_new(struct json_object *id)
 }
 
 static void
-rpc_json_call_free(struct rpc_json_call *call)
+rpc_batch_put(struct rpc_batch *b)
 {
+	if (--b->pending)
+		return;
+	/* All answered: one array, or nothing if all were notifications. */
+	if (json_object_array_length(b->responses))
+		rpc_client_send(b->client, b->responses);
+	json_object_put(b->responses);
+	rpc_client_put(b->client);
+	free(b);
+}
+
+/* Sends (or files into its batch) the answer to a call, and frees it. */
+static void
+rpc_json_call_finish(struct rpc_json_call *call, struct json_object *msg)
+{
+	if (call->notification) {
+		json_object_put(msg);
+	} else if (call->batch) {
+		json_object_array_add(call->batch->responses, msg);
+	} else {
+		rpc_client_send(call->client, msg);
+		json_object_put(msg);
+	}
+	if (call->batch)
+		rpc_batch_put(call->batch);
 	json_object_put(call->id);
 	rpc_client_put(call->client);
 	free(call);
@@ -142,9 +176,7 @@ rpc_json_reply(struct rpc_call *base, struct json_object *result)
 
 	json_object_object_add(msg, "result",
 			       result ? result : json_object_new_object());
-	rpc_client_send(call->client, msg);
-	json_object_put(msg);
-	rpc_json_call_free(call);
+	rpc_json_call_finish(call, msg);
 }
 
 static void
@@ -164,9 +196,7 @@ rpc_json_fail(struct rpc_call *base, int code, const char *name,
 		json_object_object_add(error, "data", data);
 	}
 	json_object_object_add(msg, "error", error);
-	rpc_client_send(call->client, msg);
-	json_object_put(msg);
-	rpc_json_call_free(call);
+	rpc_json_call_finish(call, msg);
 }
 
 static void
@@ -198,7 +228,7 @@ static const struct rpc_call_ops rpc_json_call_ops = {
 };
 
 static struct rpc_json_call *
-rpc_json_call_new(struct rpc_client *cl)
+rpc_json_call_new(struct rpc_client *cl, struct rpc_batch *batch)
 {
 	struct rpc_json_call *call = calloc(1, sizeof(*call));
 
@@ -207,6 +237,9 @@ rpc_json_call_new(struct rpc_client *cl)
 	call->base.ops = &rpc_json_call_ops;
 	call->client = cl;
 	cl->refs++;
+	call->batch = batch;
+	if (batch)
+		batch->pending++;
 	return call;
 }
 
@@ -390,35 +423,25 @@ rpc_server_broadcast(struct rpc_server *srv, const char *method,
 	json_object_put(msg);
 }
 
+/* One request object, alone or as a member of a batch. */
 static void
-rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
+rpc_dispatch_one(struct rpc_client *cl, struct json_object *req,
+		 struct rpc_batch *batch)
 {
 	struct rpc_server *srv = cl->srv;
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req, *v, *id = NULL, *params = NULL;
-	struct rpc_json_call *jcall;
+	struct json_object *v, *id = NULL, *params = NULL;
+	struct rpc_json_call *jcall = rpc_json_call_new(cl, batch);
 	struct rpc_call *call;
 	const char *name;
 	size_t i;
 
-	jcall = tok ? rpc_json_call_new(cl) : NULL;
-	if (!jcall) {
-		json_tokener_free(tok);
+	if (!jcall)
 		return;
-	}
 	call = &jcall->base;
-	req = json_tokener_parse_ex(tok, line, (int)len);
-	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		rpc_call_fail_code(call, RPC_PARSE_ERROR, "parse error: %s",
-			req ? "trailing data after the JSON object" :
-			json_tokener_error_desc(json_tokener_get_error(tok)));
-		goto out;
-	}
 	if (!json_object_is_type(req, json_type_object)) {
 		rpc_call_fail_code(call, RPC_INVALID_REQUEST,
 				   "a request must be a JSON object");
-		goto out;
+		return;
 	}
 	if (json_object_object_get_ex(req, "id", &id))
 		jcall->id = json_object_get(id);
@@ -427,20 +450,23 @@ rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
 	    strcmp(json_object_get_string(v), "2.0")) {
 		rpc_call_fail_code(call, RPC_INVALID_REQUEST,
 				   "\"jsonrpc\" must be \"2.0\"");
-		goto out;
+		return;
 	}
 	if (!json_object_object_get_ex(req, "method", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		rpc_call_fail_code(call, RPC_INVALID_REQUEST,
 				   "\"method\" must be a string");
-		goto out;
+		return;
 	}
+	/* A well-formed request without "id" is a notification: it runs,
+	 * but nothing is answered (JSON-RPC 2.0, section 4.1). */
+	jcall->notification = !json_object_object_get_ex(req, "id", NULL);
 	name = json_object_get_string(v);
 	if (json_object_object_get_ex(req, "params", &params) && params &&
 	    !json_object_is_type(params, json_type_object)) {
 		rpc_call_fail_code(call, RPC_INVALID_PARAMS,
 				   "\"params\" must be an object");
-		goto out;
+		return;
 	}
 	for (i = 0; i < srv->nmethods; i++)
 		if (!strcmp(srv->methods[i].name, name))
@@ -448,14 +474,96 @@ rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
 	if (i == srv->nmethods) {
 		rpc_call_fail_code(call, RPC_METHOD_NOT_FOUND,
 				   "no method named '%.64s'", name);
-		goto out;
+		return;
 	}
 	params = params ? json_object_get(params) : json_object_new_object();
 	rpc_invoke(&srv->methods[i], call, params, srv->ctx);
 	json_object_put(params);
+}
+
+/* Fails a request that could not even be read as one (no id known). */
+static void
+rpc_fail_unparsed(struct rpc_client *cl, int code, const char *text)
+{
+	struct rpc_json_call *jcall = rpc_json_call_new(cl, NULL);
+
+	if (jcall)
+		rpc_call_fail_code(&jcall->base, code, "%s", text);
+}
+
+static void
+rpc_dispatch(struct rpc_client *cl, const char *line, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req;
+	struct rpc_batch *batch;
+	char text[256];
+	size_t i, n;
+
+	if (!tok)
+		return;
+	/* The terminating NUL goes in too: it ends a bare number ("42"),
+	 * which json-c would otherwise wait to see continue. */
+	req = json_tokener_parse_ex(tok, line, (int)len + 1);
+	if (!req || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) < len) {
+		snprintf(text, sizeof(text), "parse error: %s",
+			 req ? "trailing data after the JSON value" :
+			 json_tokener_error_desc(json_tokener_get_error(tok)));
+		rpc_fail_unparsed(cl, RPC_PARSE_ERROR, text);
+		goto out;
+	}
+	if (!json_object_is_type(req, json_type_array)) {
+		rpc_dispatch_one(cl, req, NULL);
+		goto out;
+	}
+	n = json_object_array_length(req);
+	if (n == 0 || n > RPC_MAX_BATCH) {
+		snprintf(text, sizeof(text), n ? "a batch holds at most %u requests" :
+			 "an empty batch is not a request", RPC_MAX_BATCH);
+		rpc_fail_unparsed(cl, RPC_INVALID_REQUEST, text);
+		goto out;
+	}
+	batch = calloc(1, sizeof(*batch));
+	if (!batch || !(batch->responses = json_object_new_array())) {
+		free(batch);
+		goto out;
+	}
+	batch->client = cl;
+	cl->refs++;
+	/* Held while dispatching, so a batch whose calls all answer at once
+	 * is sent after the last of them, not after the first. */
+	batch->pending = 1;
+	for (i = 0; i < n; i++)
+		rpc_dispatch_one(cl, json_object_array_get_idx(req, i), batch);
+	rpc_batch_put(batch);
 out:
 	json_object_put(req);
 	json_tokener_free(tok);
+}
+
+static void rpc_client_event(struct bufferevent *bev, short what, void *arg);
+
+static void
+rpc_client_drained(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	rpc_client_close(arg);
+}
+
+static void
+rpc_client_hang_up(struct rpc_client *cl)
+{
+	struct timeval tv = { 5, 0 };
+
+	bufferevent_disable(cl->bev, EV_READ);
+	if (!evbuffer_get_length(bufferevent_get_output(cl->bev))) {
+		rpc_client_close(cl);
+		return;
+	}
+	bufferevent_set_timeouts(cl->bev, NULL, &tv);
+	bufferevent_setcb(cl->bev, NULL, rpc_client_drained, rpc_client_event,
+			  cl);
 }
 
 static void
@@ -477,15 +585,16 @@ rpc_client_read(struct bufferevent *bev, void *arg)
 		free(line);
 	}
 	if (!cl->closed && evbuffer_get_length(in) > RPC_MAX_REQUEST) {
-		struct rpc_json_call *call = rpc_json_call_new(cl);
+		struct rpc_json_call *call = rpc_json_call_new(cl, NULL);
 
 		if (call) {
 			rpc_call_fail(&call->base, RPC_ERR_LIMIT_EXCEEDED,
 				      "request larger than %u bytes",
 				      RPC_MAX_REQUEST);
 		}
-		bufferevent_flush(bev, EV_WRITE, BEV_FLUSH);
-		rpc_client_close(cl);
+		/* Say why before hanging up, but read nothing more: the
+		 * connection closes once the answer has gone out. */
+		rpc_client_hang_up(cl);
 	}
 	rpc_client_put(cl);
 }
@@ -494,7 +603,7 @@ static void
 rpc_client_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
 		rpc_client_close(arg);
 }
 

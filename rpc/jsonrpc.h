@@ -34,6 +34,7 @@ enum rpc_error {
 /* Limits that keep one bad or slow client from hurting the others. */
 #define RPC_MAX_REQUEST   (2u << 20)  /* one request line */
 #define RPC_MAX_CLIENTS   64
+#define RPC_MAX_BATCH     64          /* requests in one batch */
 #define RPC_MAX_PENDING_OUTPUT (8u << 20) /* unread replies + events */
 
 /* params is always an object (an empty one when the request had none). */

@@ -62,3 +62,10 @@ check-programs: $(check_PROGRAMS) $(noinst_PROGRAMS)
 
 EXTRA_DIST += tests/run tests/demo tests/lab tests/guest tests/integration \
 	configs/demo.xml.in
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_jsonrpc
+endif
+tests_unit_test_jsonrpc_SOURCES = tests/unit/test_jsonrpc.c
+tests_unit_test_jsonrpc_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/rpc
+tests_unit_test_jsonrpc_LDADD = rpc/libvmdrpc.a $(UNIT_LIBS)
