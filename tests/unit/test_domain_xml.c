@@ -1179,6 +1179,178 @@ test_def_validate(void **state)
 	domain_def_free(NULL);
 }
 
+/* What "virt-install --boot kernel=...,initrd=..." and then virt-manager
+ * leave behind: libosinfo metadata, q35, host-passthrough with check and
+ * migratable, timers, pm, an emulator, PCI addresses and aliases on every
+ * device, USB controller and tablet, a qemu-ga channel, SPICE with qxl,
+ * sound and USB redirection. All of it is accepted: what we honour is kept,
+ * the rest is warned about, and nothing vanishes silently. */
+static const char virt_install_xml[] =
+	"<domain type='kvm' id='3'>\n"
+	"  <name>fedora-web</name>\n"
+	"  <uuid>3f2c8a60-9d5e-4c1b-8f5e-2a7c9e1b0d44</uuid>\n"
+	"  <metadata>\n"
+	"    <libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n"
+	"      <libosinfo:os id='http://fedoraproject.org/fedora/38'/>\n"
+	"    </libosinfo:libosinfo>\n"
+	"  </metadata>\n"
+	"  <memory unit='KiB'>2097152</memory>\n"
+	"  <currentMemory unit='KiB'>2097152</currentMemory>\n"
+	"  <vcpu placement='static'>2</vcpu>\n"
+	"  <resource>\n"
+	"    <partition>/machine</partition>\n"
+	"  </resource>\n"
+	"  <os>\n"
+	"    <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>\n"
+	"    <kernel>/var/lib/libvirt/boot/vmlinuz</kernel>\n"
+	"    <initrd>/var/lib/libvirt/boot/initrd.img</initrd>\n"
+	"    <cmdline>console=ttyS0 root=/dev/vda1</cmdline>\n"
+	"    <boot dev='hd'/>\n"
+	"  </os>\n"
+	"  <features>\n"
+	"    <acpi/>\n"
+	"    <apic/>\n"
+	"    <vmport state='off'/>\n"
+	"  </features>\n"
+	"  <cpu mode='host-passthrough' check='none' migratable='on'/>\n"
+	"  <clock offset='utc'>\n"
+	"    <timer name='rtc' tickpolicy='catchup'/>\n"
+	"    <timer name='pit' tickpolicy='delay'/>\n"
+	"    <timer name='hpet' present='no'/>\n"
+	"  </clock>\n"
+	"  <on_poweroff>destroy</on_poweroff>\n"
+	"  <on_reboot>restart</on_reboot>\n"
+	"  <on_crash>destroy</on_crash>\n"
+	"  <pm>\n"
+	"    <suspend-to-mem enabled='no'/>\n"
+	"    <suspend-to-disk enabled='no'/>\n"
+	"  </pm>\n"
+	"  <devices>\n"
+	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+	"    <disk type='file' device='disk'>\n"
+	"      <driver name='qemu' type='raw' cache='none' discard='unmap'/>\n"
+	"      <source file='/var/lib/libvirt/images/fedora-web.img'/>\n"
+	"      <target dev='vda' bus='virtio'/>\n"
+	"      <alias name='virtio-disk0'/>\n"
+	"      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>\n"
+	"    </disk>\n"
+	"    <controller type='usb' index='0' model='qemu-xhci' ports='15'>\n"
+	"      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"
+	"    </controller>\n"
+	"    <controller type='pci' index='0' model='pcie-root'/>\n"
+	"    <controller type='virtio-serial' index='0'>\n"
+	"      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>\n"
+	"    </controller>\n"
+	"    <interface type='user'>\n"
+	"      <mac address='52:54:00:6b:3c:58'/>\n"
+	"      <model type='virtio'/>\n"
+	"      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n"
+	"    </interface>\n"
+	"    <serial type='pty'>\n"
+	"      <target type='isa-serial' port='0'>\n"
+	"        <model name='isa-serial'/>\n"
+	"      </target>\n"
+	"    </serial>\n"
+	"    <console type='pty'>\n"
+	"      <target type='serial' port='0'/>\n"
+	"    </console>\n"
+	"    <channel type='unix'>\n"
+	"      <target type='virtio' name='org.qemu.guest_agent.0'/>\n"
+	"    </channel>\n"
+	"    <input type='tablet' bus='usb'/>\n"
+	"    <input type='mouse' bus='ps2'/>\n"
+	"    <input type='keyboard' bus='ps2'/>\n"
+	"    <graphics type='spice' autoport='yes'>\n"
+	"      <listen type='address'/>\n"
+	"      <image compression='off'/>\n"
+	"    </graphics>\n"
+	"    <sound model='ich9'/>\n"
+	"    <audio id='1' type='spice'/>\n"
+	"    <video>\n"
+	"      <model type='qxl' ram='65536' vram='65536' vgamem='16384' heads='1' primary='yes'/>\n"
+	"    </video>\n"
+	"    <redirdev bus='usb' type='spicevmc'/>\n"
+	"    <memballoon model='virtio'/>\n"
+	"    <rng model='virtio'>\n"
+	"      <backend model='random'>/dev/urandom</backend>\n"
+	"    </rng>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static void
+test_virt_install_shaped_xml(void **state)
+{
+	struct result r, again;
+	char *xml, *xml2;
+	size_t i;
+	int seen_sound = 0, seen_channel = 0, seen_usb = 0;
+
+	(void)state;
+	parse_str(&r, virt_install_xml);
+	if (r.rc)
+		fail_msg("refused: %s", r.err);
+	assert_string_equal(r.def->name, "fedora-web");
+	assert_int_equal(r.def->vcpus, 2);
+	assert_int_equal(r.def->memory_kib, 2097152);
+	assert_string_equal(r.def->machine, "pc-q35-7.2");
+	assert_int_equal(r.def->ndisks, 1);
+	assert_string_equal(r.def->disks[0].path,
+			    "/var/lib/libvirt/images/fedora-web.img");
+	assert_int_equal(r.def->disks[0].cache, DOMAIN_CACHE_NONE);
+	assert_int_equal(r.def->nnets, 1);
+	assert_int_equal(r.def->nets[0].type, DOMAIN_NET_USER);
+	assert_true(r.def->graphics.present);
+	assert_true(r.def->memballoon);
+	assert_int_equal(r.def->rng, DOMAIN_RNG_URANDOM);
+	assert_int_equal(r.def->serial.type, DOMAIN_CHR_PTY);
+	/* Warned, each naming what it is about. */
+	assert_true(r.w.count > 0);
+	for (i = 0; i < r.w.count; i++) {
+		seen_sound |= !!strstr(r.w.msgs[i], "sound");
+		seen_channel |= !!strstr(r.w.msgs[i], "channel");
+		seen_usb |= !!strstr(r.w.msgs[i], "usb");
+		assert_contains(r.w.msgs[i], "line ");
+	}
+	assert_true(seen_sound && seen_channel && seen_usb);
+	/* What we write back reads back the same, with no warning left. */
+	xml = domain_xml_format(r.def);
+	assert_non_null(xml);
+	parse_str(&again, xml);
+	if (again.rc)
+		fail_msg("our own output refused: %s", again.err);
+	assert_int_equal(again.w.count, 0);
+	xml2 = domain_xml_format(again.def);
+	assert_string_equal(xml, xml2);
+	free(xml);
+	free(xml2);
+	result_free(&again);
+	result_free(&r);
+}
+
+/* Nesting deep enough to exhaust a recursive parser is refused cleanly. */
+static void
+test_deep_nesting_refused(void **state)
+{
+	const unsigned depth = 100000;
+	size_t len = 0, cap = depth * 8 + 4096;
+	char *xml = malloc(cap);
+	struct result r;
+	unsigned i;
+
+	(void)state;
+	len += (size_t)sprintf(xml + len, "%s", HEAD "  <metadata>");
+	for (i = 0; i < depth; i++)
+		len += (size_t)sprintf(xml + len, "<a>");
+	for (i = 0; i < depth; i++)
+		len += (size_t)sprintf(xml + len, "</a>");
+	len += (size_t)sprintf(xml + len, "</metadata></domain>\n");
+	parse_str(&r, xml);
+	assert_int_not_equal(r.rc, 0);
+	assert_true(strlen(r.err) > 0);
+	result_free(&r);
+	free(xml);
+}
+
 int
 main(void)
 {
@@ -1208,6 +1380,8 @@ main(void)
 		cmocka_unit_test(test_console_and_serial),
 		cmocka_unit_test(test_graphics),
 		cmocka_unit_test(test_def_validate),
+		cmocka_unit_test(test_virt_install_shaped_xml),
+		cmocka_unit_test(test_deep_nesting_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
