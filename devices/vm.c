@@ -183,19 +183,6 @@ vm_destroy(struct vm *vm)
 	pthread_mutex_destroy(&vm->exit_lock);
 }
 
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa + len < gpa)
-		return NULL;
-	if (gpa + len <= vm->low_ram)
-		return vm->ram + gpa;
-	if (gpa >= VM_HIGH_RAM_START &&
-	    gpa - VM_HIGH_RAM_START + len <= vm->ram_size - vm->low_ram)
-		return vm->ram + vm->low_ram + (gpa - VM_HIGH_RAM_START);
-	return NULL;
-}
-
 int
 vm_irq_line(struct vm *vm, uint32_t gsi, int level)
 {

@@ -71,8 +71,21 @@ int vm_create(struct vm *vm, const char *accel, uint64_t ram_size,
 void vm_destroy(struct vm *vm);
 
 /* Host pointer for guest-physical [gpa, gpa+len), or NULL when any part of
- * it is not guest RAM. Every guest-provided address goes through this. */
-void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+ * it is not guest RAM. Every guest-provided address goes through this, on
+ * hot paths (virtqueues), hence inline. RAM is mapped at GPA 0 up to
+ * low_ram and the rest from 4 GiB. */
+static inline void *
+vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm->ram || gpa + len < gpa)
+		return NULL;
+	if (gpa + len <= vm->low_ram)
+		return vm->ram + gpa;
+	if (gpa >= VM_HIGH_RAM_START &&
+	    gpa - VM_HIGH_RAM_START + len <= vm->ram_size - vm->low_ram)
+		return vm->ram + vm->low_ram + (gpa - VM_HIGH_RAM_START);
+	return NULL;
+}
 
 /* Raise (level 1) or lower (0) a GSI on the in-kernel irqchip. For an
  * edge-triggered ISA line pulse it: 1 then 0. Thread-safe. */

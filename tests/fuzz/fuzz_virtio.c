@@ -23,14 +23,6 @@
 
 static struct vm fake_vm;
 
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa + len < gpa || gpa + len > vm->ram_size)
-		return NULL;
-	return vm->ram + gpa;
-}
-
 int
 vm_irq_line(struct vm *vm, uint32_t gsi, int level)
 {

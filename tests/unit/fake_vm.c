@@ -61,20 +61,6 @@ fake_vm_check(struct vm *vm)
 		assert_ptr_equal(vm, fake_vm.vm);
 }
 
-/* The rule of devices/vm.c: low RAM at GPA 0, the rest from 4 GiB. */
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (!vm->ram || gpa + len < gpa)
-		return NULL;
-	if (gpa + len <= vm->low_ram)
-		return vm->ram + gpa;
-	if (gpa >= VM_HIGH_RAM_START &&
-	    gpa - VM_HIGH_RAM_START + len <= vm->ram_size - vm->low_ram)
-		return vm->ram + vm->low_ram + (gpa - VM_HIGH_RAM_START);
-	return NULL;
-}
-
 int
 vm_irq_line(struct vm *vm, uint32_t gsi, int level)
 {

@@ -1,7 +1,7 @@
 /* A fake of the monitor's VM hooks (devices/vm.h) for device unit tests:
  * vm_irq_line() and vm_request_exit() record what the device did in
- * fake_vm, vm_gpa_to_hva() maps over the fake VM's RAM buffer by the rule
- * of devices/vm.c. A test builds its VM with fake_vm_new(), which also
+ * fake_vm; vm_gpa_to_hva() (inline in devices/vm.h) maps over the fake
+ * VM's RAM buffer. A test builds its VM with fake_vm_new(), which also
  * resets the record, and drives the device's ports with fake_vm_in() and
  * fake_vm_out(), which fail the test when no device claims the port.
  * Include after <cmocka.h>. */

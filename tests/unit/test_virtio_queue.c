@@ -25,15 +25,6 @@
 
 static struct vm fake_vm;
 
-/* The real one lives in vm.c with the KVM code; same rule here. */
-void *
-vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa + len < gpa || gpa + len > vm->ram_size)
-		return NULL;
-	return vm->ram + gpa;
-}
-
 struct fixture {
 	struct virtq q;
 	struct virtq_elem e;
