@@ -217,22 +217,29 @@ virtq_arm(struct virtq *q)
 	return virtq_has_work(q);
 }
 
-uint64_t
-virtq_iov_read(const struct iovec *iov, unsigned n, uint64_t off, void *dst,
-	       uint64_t len)
+/* Copies between a flat buffer and the part of a scatter list that starts
+ * off bytes in; to_iov says which way. Returns the bytes copied. */
+static uint64_t
+virtq_iov_copy(const struct iovec *iov, unsigned n, uint64_t off, void *buf,
+	       uint64_t len, bool to_iov)
 {
 	uint64_t done = 0;
 	unsigned i;
 
 	for (i = 0; i < n && done < len; i++) {
 		uint64_t l = iov[i].iov_len, c;
+		uint8_t *p;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
+		p = (uint8_t *)iov[i].iov_base + off;
 		c = l - off < len - done ? l - off : len - done;
-		memcpy((uint8_t *)dst + done, (uint8_t *)iov[i].iov_base + off, c);
+		if (to_iov)
+			memcpy(p, (const uint8_t *)buf + done, c);
+		else
+			memcpy((uint8_t *)buf + done, p, c);
 		done += c;
 		off = 0;
 	}
@@ -240,23 +247,15 @@ virtq_iov_read(const struct iovec *iov, unsigned n, uint64_t off, void *dst,
 }
 
 uint64_t
+virtq_iov_read(const struct iovec *iov, unsigned n, uint64_t off, void *dst,
+	       uint64_t len)
+{
+	return virtq_iov_copy(iov, n, off, dst, len, false);
+}
+
+uint64_t
 virtq_iov_write(const struct iovec *iov, unsigned n, uint64_t off,
 		const void *src, uint64_t len)
 {
-	uint64_t done = 0;
-	unsigned i;
-
-	for (i = 0; i < n && done < len; i++) {
-		uint64_t l = iov[i].iov_len, c;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		c = l - off < len - done ? l - off : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)src + done, c);
-		done += c;
-		off = 0;
-	}
-	return done;
+	return virtq_iov_copy(iov, n, off, (void *)src, len, true);
 }
