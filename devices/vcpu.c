@@ -203,12 +203,33 @@ vcpu_exit_name(uint32_t reason)
 	}
 }
 
+/* Where the vCPU was, for the log line of a crash: rip and the control
+ * registers are what tells a triple fault's story. */
+static void
+vcpu_crash_reason(struct vcpu *v, char *buf, size_t size, const char *what)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	if (!ioctl(v->fd, KVM_GET_REGS, &regs) &&
+	    !ioctl(v->fd, KVM_GET_SREGS, &sregs))
+		snprintf(buf, size,
+			 "vCPU %u: %s at rip 0x%llx (cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx)",
+			 v->id, what, (unsigned long long)regs.rip,
+			 (unsigned long long)sregs.cr0,
+			 (unsigned long long)sregs.cr3,
+			 (unsigned long long)sregs.cr4,
+			 (unsigned long long)sregs.efer);
+	else
+		snprintf(buf, size, "vCPU %u: %s", v->id, what);
+}
+
 /* Returns false when the vCPU must stop running. */
 static bool
 vcpu_handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	char reason[128];
+	char reason[256], what[96];
 
 	if (v->exits < 400 && log_get_level() >= LOG_LVL_DEBUG)
 		log_debug("vcpu %u: exit %u io port 0x%x mmio 0x%llx", v->id,
@@ -244,25 +265,23 @@ vcpu_handle_exit(struct vcpu *v)
 		}
 		return false;
 	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(reason, sizeof(reason),
-			 "vCPU %u: %s, hardware reason 0x%llx", v->id,
+		snprintf(what, sizeof(what), "%s, hardware reason 0x%llx",
 			 vcpu_exit_name(run->exit_reason),
 			 (unsigned long long)
 			 run->fail_entry.hardware_entry_failure_reason);
-		vm_request_exit(v->vm, VM_EXIT_CRASH, reason);
-		return false;
+		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(reason, sizeof(reason), "vCPU %u: %s, suberror %u",
-			 v->id, vcpu_exit_name(run->exit_reason),
-			 run->internal.suberror);
-		vm_request_exit(v->vm, VM_EXIT_CRASH, reason);
-		return false;
+		snprintf(what, sizeof(what), "%s, suberror %u",
+			 vcpu_exit_name(run->exit_reason), run->internal.suberror);
+		break;
 	default:
-		snprintf(reason, sizeof(reason), "vCPU %u: %s (%u)", v->id,
+		snprintf(what, sizeof(what), "%s (%u)",
 			 vcpu_exit_name(run->exit_reason), run->exit_reason);
-		vm_request_exit(v->vm, VM_EXIT_CRASH, reason);
-		return false;
+		break;
 	}
+	vcpu_crash_reason(v, reason, sizeof(reason), what);
+	vm_request_exit(v->vm, VM_EXIT_CRASH, reason);
+	return false;
 }
 
 /* Parks the thread while a pause is requested. Returns false on stop. */

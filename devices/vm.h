@@ -60,7 +60,7 @@ struct vm {
 	pthread_mutex_t exit_lock;
 	bool exit_requested;
 	enum vm_exit_status exit_status;
-	char exit_reason[128];
+	char exit_reason[256];
 	/* Called once, on the requesting thread, by the first
 	 * vm_request_exit(): wakes the main loop. */
 	void (*on_exit)(struct vm *vm);

@@ -38,9 +38,17 @@ check() {
 guest_run() {
 	local log=$1 limit=$2
 	shift 2
+	local status
 	timeout -k 5 "$limit" "$VMD_VM" --kernel "$GUEST_KERNEL" \
 		--initrd "$GUEST_INITRD" --serial "file=$log" "$@" \
 		>"$log.stderr" 2>&1 </dev/null
+	status=$?
+	# A crash or start-up error: show why (the log dies with the lab).
+	case $status in
+	0 | 3) ;;
+	*) sed 's/^/# vmd-vm: /' "$log.stderr" | tail -n 5 ;;
+	esac
+	return $status
 }
 
 # guest_result LOG CHECK: the details of "VMDTEST CHECK ok ..." in LOG, or
