@@ -142,10 +142,15 @@ void vmm_npt_unmap_slot(struct vmm_vm *vm, struct vmm_slot *slot)
 	on_each_cpu(npt_kick, NULL, 1);
 }
 
-int vmm_read_gpa(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len)
+/*
+ * Copies len bytes between buf and guest-physical gpa (within one page),
+ * through the slot's userspace mapping, in the direction to_guest says.
+ */
+static int vmm_copy_gpa(struct vmm_vm *vm, u64 gpa, void *buf,
+			unsigned int len, bool to_guest)
 {
 	struct vmm_slot *slot;
-	unsigned long hva;
+	void __user *hva;
 	int r = 0;
 
 	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
@@ -155,32 +160,22 @@ int vmm_read_gpa(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 	if (!slot) {
 		r = -ENOENT;
 	} else {
-		hva = slot->hva + (gpa - slot->gpa);
-		if (copy_from_user(buf, (void __user *)hva, len))
+		hva = (void __user *)(slot->hva + (gpa - slot->gpa));
+		if (to_guest ? copy_to_user(hva, buf, len) :
+			       copy_from_user(buf, hva, len))
 			r = -EFAULT;
 	}
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
+int vmm_read_gpa(struct vmm_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return vmm_copy_gpa(vm, gpa, buf, len, false);
+}
+
 int vmm_write_gpa(struct vmm_vm *vm, u64 gpa, const void *buf,
 		  unsigned int len)
 {
-	struct vmm_slot *slot;
-	unsigned long hva;
-	int r = 0;
-
-	if ((gpa & ~PAGE_MASK) + len > PAGE_SIZE)
-		return -EINVAL;
-	mutex_lock(&vm->slots_lock);
-	slot = vmm_find_slot(vm, gpa >> PAGE_SHIFT);
-	if (!slot) {
-		r = -ENOENT;
-	} else {
-		hva = slot->hva + (gpa - slot->gpa);
-		if (copy_to_user((void __user *)hva, buf, len))
-			r = -EFAULT;
-	}
-	mutex_unlock(&vm->slots_lock);
-	return r;
+	return vmm_copy_gpa(vm, gpa, (void *)buf, len, true);
 }
