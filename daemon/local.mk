@@ -8,7 +8,7 @@ rpc_libvmdrpc_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 
 bin_PROGRAMS += daemon/vmd
 daemon_vmd_SOURCES = daemon/vmd.c daemon/vmd.h daemon/registry.c \
-	daemon/store.c daemon/supervisor.c daemon/methods.c daemon/dbus.c \
+	daemon/store.c daemon/supervisor.c daemon/display.c daemon/methods.c daemon/dbus.c \
 	daemon/dbus.h daemon/dbus_json.c daemon/dbus_json.h
 daemon_vmd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(JSONC_CFLAGS) \
 	$(SYSTEMD_CFLAGS) $(LIBXML_CFLAGS) -I$(top_srcdir)/rpc \

@@ -368,7 +368,7 @@ method_domain_info(struct rpc_call *call, struct json_object *params,
 {
 	struct vmd_domain *d = method_domain(call, params, ctx);
 	struct json_object *r;
-	char path[4096];
+	char path[4096], uri[300];
 
 	if (!d)
 		return;
@@ -386,7 +386,8 @@ method_domain_info(struct rpc_call *call, struct json_object *params,
 		json_object_object_add(r, "console", json_object_new_string(path));
 	else
 		json_object_object_add(r, "console", NULL);
-	json_object_object_add(r, "display", NULL);
+	json_object_object_add(r, "display", display_uri(d, uri, sizeof(uri)) ?
+			       NULL : json_object_new_string(uri));
 	rpc_call_reply(call, r);
 }
 
@@ -433,13 +434,13 @@ method_domain_display(struct rpc_call *call, struct json_object *params,
 			      "domain '%s' is not running", d->def->name);
 		return;
 	}
-	if (g->autoport) {
+	if (display_uri(d, uri, sizeof(uri))) {
 		rpc_call_fail(call, RPC_ERR_NO_DISPLAY,
-			      "domain '%s': SPICE is not served by vmd-vm yet",
+			      "domain '%s': its display address is unknown "
+			      "(started by a vmd without SPICE support?)",
 			      d->def->name);
 		return;
 	}
-	snprintf(uri, sizeof(uri), "spice://%s:%d", g->listen, g->port);
 	r = json_object_new_object();
 	json_object_object_add(r, "uri", json_object_new_string(uri));
 	rpc_call_reply(call, r);

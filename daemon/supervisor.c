@@ -104,7 +104,7 @@ static void
 supervisor_clean_run_dir(struct vmd *vmd, const char *name)
 {
 	static const char *const files[] = { "pid", "control.sock",
-		"console.sock", "status", "status.tmp" };
+		"console.sock", "status", "status.tmp", "display", "spice.pass" };
 	char path[4096];
 	unsigned i;
 
@@ -321,8 +321,9 @@ supervisor_build_argv(struct vmd_domain *d, struct supervisor_argv *a,
 		      char *err, size_t errlen)
 {
 	const struct domain_def *def = d->def;
-	char path[4096];
+	char path[4096], spice[4200];
 	size_t i;
+	int ret;
 
 	argv_add(a, "vmd-vm");
 	argv_add(a, "--name=%s", def->name);
@@ -371,6 +372,13 @@ supervisor_build_argv(struct vmd_domain *d, struct supervisor_argv *a,
 		argv_add(a, "--rng");
 	if (def->memballoon)
 		argv_add(a, "--balloon");
+	ret = display_prepare(d, spice, sizeof(spice), err, errlen);
+	if (ret)
+		return ret;
+	if (spice[0]) {
+		argv_add(a, "--spice=%s", spice);
+		argv_add(a, "--vga=%s", def->video == DOMAIN_VIDEO_NONE ? "none" : "bochs");
+	}
 	if (a->n >= ARGV_MAX) {
 		snprintf(err, errlen, "%s: too many devices", def->name);
 		return -E2BIG;

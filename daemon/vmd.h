@@ -102,6 +102,14 @@ void supervisor_reattach_all(struct vmd *vmd);
 int supervisor_path(const struct vmd *vmd, const char *name, const char *file,
 		    char *buf, size_t size);
 
+/* display.c: the SPICE display of a running domain. display_prepare picks
+ * the port (autoport), writes the URI and password files into the run dir
+ * and gives vmd-vm's --spice value (empty: no graphics). */
+int display_prepare(struct vmd_domain *d, char *opt, size_t optlen, char *err,
+		    size_t errlen);
+/* -ENOENT: not running or no graphics. */
+int display_uri(const struct vmd_domain *d, char *uri, size_t len);
+
 /* methods.c: one entry per rpc/methods.def row, in its order. */
 enum vmd_method_id {
 #define METHOD(id, ...) VMD_METHOD_##id,
