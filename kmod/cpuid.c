@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/kvm_para.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 
@@ -30,12 +31,43 @@ static struct kvm_cpuid_entry2 *cpuid_add(struct kvm_cpuid_entry2 *e,
 }
 
 /* Feature bits we hide: things we do not virtualize. */
-#define CPUID1_ECX_HIDE	(BIT(3) | BIT(5) | BIT(6) | BIT(21) | BIT(24) | BIT(27))
+#define CPUID1_ECX_HIDE	(BIT(3) | BIT(5) | BIT(6) | BIT(21) | BIT(27))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
-#define CPUID7_EBX_HIDE	(BIT(2) | BIT(14) | BIT(25))
+/* The in-kernel LAPIC's timer has TSC-deadline mode on any host. */
+#define CPUID1_ECX_TSC_DEADLINE	BIT(24)
+#define CPUID1_EDX_APIC		BIT(9)
+/* ...and keeps running in deep C-states: "always running APIC timer". */
+#define CPUID6_EAX_ARAT		BIT(2)
+/* TSC_ADJUST (bit 1) has no MSR here. */
+#define CPUID7_EBX_HIDE	(BIT(1) | BIT(2) | BIT(14) | BIT(25))
 #define CPUID7_ECX_HIDE	(BIT(3) | BIT(4) | BIT(5) | BIT(16))
 #define CPUIDX1_ECX_HIDE (BIT(2) | BIT(3) | BIT(10) | BIT(12) | BIT(13) | \
 			  BIT(22) | BIT(23) | BIT(24))
+
+/*
+ * KVM's paravirtual leaves, where KVM puts them: the signature and, of
+ * the features, only kvmclock (KVM_FEATURE_CLOCKSOURCE2, kvmclock.c).
+ */
+static int vmm_add_kvm_leaves(struct kvm_cpuid_entry2 *e, int n)
+{
+	static const char sig[12] = "KVMKVMKVM\0\0\0";
+	struct kvm_cpuid_entry2 *c;
+
+	if (n + 2 > VMM_MAX_CPUID)
+		return n;
+	c = &e[n++];
+	memset(c, 0, sizeof(*c));
+	c->function = KVM_CPUID_SIGNATURE;
+	c->eax = KVM_CPUID_FEATURES;
+	memcpy(&c->ebx, sig, 4);
+	memcpy(&c->ecx, sig + 4, 4);
+	memcpy(&c->edx, sig + 8, 4);
+	c = &e[n++];
+	memset(c, 0, sizeof(*c));
+	c->function = KVM_CPUID_FEATURES;
+	c->eax = BIT(KVM_FEATURE_CLOCKSOURCE2);
+	return n;
+}
 
 static int vmm_build_supported_cpuid(struct kvm_cpuid_entry2 *e)
 {
@@ -94,15 +126,17 @@ static int vmm_build_supported_cpuid(struct kvm_cpuid_entry2 *e)
 			c->eax = max;
 		if (fn == 1) {
 			c->ecx &= ~CPUID1_ECX_HIDE;
-			c->ecx |= CPUID1_ECX_HYPERVISOR;
+			c->ecx |= CPUID1_ECX_HYPERVISOR | CPUID1_ECX_TSC_DEADLINE;
+			c->edx |= CPUID1_EDX_APIC;
 			if (!xmask)
 				c->ecx &= ~BIT(26);	/* XSAVE */
 		}
 		if (fn == 6) {
-			c->eax &= BIT(2);	/* ARAT only */
+			c->eax = CPUID6_EAX_ARAT;
 			c->ebx = c->ecx = c->edx = 0;
 		}
 	}
+	n = vmm_add_kvm_leaves(e, n);
 	for (fn = 0x80000000; fn <= xmax; fn++) {
 		c = cpuid_add(e, &n, fn, 0, 0);
 		if (!c)

@@ -358,6 +358,38 @@ static int emulation_failed(struct vmm_vcpu *vcpu, const u8 *insn,
 	return 0;
 }
 
+/*
+ * The LAPIC, the IOAPIC and ioeventfds answer here, without an exit to
+ * userspace: true if one of them took the access (a read's value is in
+ * its register, RIP past the instruction).
+ */
+static bool vmm_mmio_in_kernel(struct vmm_vcpu *vcpu, u64 gpa,
+			       const struct mmio_insn *d)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	u64 val = 0;
+	bool done;
+
+	if (!vm->irqchip && list_empty(&vm->ioeventfds))
+		return false;
+	if (d->write) {
+		val = d->has_imm ? d->imm : reg_read(vcpu, d);
+		done = vmm_lapic_mmio(vcpu, gpa, true, d->size, &val) ||
+		       vmm_ioapic_mmio(vm, gpa, true, d->size, &val) ||
+		       vmm_ioeventfd_write(vm, false, gpa, d->size, val);
+	} else {
+		done = vmm_lapic_mmio(vcpu, gpa, false, d->size, &val) ||
+		       vmm_ioapic_mmio(vm, gpa, false, d->size, &val);
+		if (done)
+			reg_write(vcpu, d->reg,
+				  d->zext ? d->dst_size : d->size, d->high8,
+				  val);
+	}
+	if (done)
+		vmm_vendor->skip_insn(vcpu, d->len);
+	return done;
+}
+
 int vmm_emulate_mmio(struct vmm_vcpu *vcpu, u64 gpa, const u8 *insn,
 		     unsigned int insn_len)
 {
@@ -374,6 +406,9 @@ int vmm_emulate_mmio(struct vmm_vcpu *vcpu, u64 gpa, const u8 *insn,
 	vmm_vendor->get_mode(vcpu, &m);
 	if (decode_mov(&m, insn, insn_len, &d))
 		return emulation_failed(vcpu, insn, insn_len);
+
+	if (vmm_mmio_in_kernel(vcpu, gpa, &d))
+		return 1;
 
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/kvm_para.h>
 #include <asm/msr-index.h>
 
 #include "vmm.h"
@@ -18,7 +19,8 @@ static const u32 vmm_msr_list[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_CR_PAT, MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR,
 	MSR_SYSCALL_MASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-	MSR_TSC_AUX, MSR_MTRRdefType,
+	MSR_TSC_AUX, MSR_MTRRdefType, MSR_KVM_SYSTEM_TIME_NEW,
+	MSR_KVM_WALL_CLOCK_NEW,
 };
 
 int vmm_get_msr_index_list(struct kvm_msr_list __user *ulist)
@@ -40,7 +42,11 @@ int vmm_get_msr_index_list(struct kvm_msr_list __user *ulist)
 /* MSRs the core keeps; the rest are the vendor's.  0 or -EINVAL. */
 int vmm_get_msr(struct vmm_vcpu *vcpu, u32 index, u64 *data)
 {
+	if (vmm_kvmclock_get_msr(vcpu, index, data))
+		return 0;
 	switch (index) {
+	case MSR_IA32_TSC_DEADLINE:
+		return vmm_lapic_get_deadline(vcpu, data);
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
@@ -58,6 +64,7 @@ int vmm_get_msr(struct vmm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
+	case MSR_K8_INT_PENDING_MSG:	/* AMD C1E: none */
 		*data = 0;
 		return 0;
 	default:
@@ -68,6 +75,11 @@ int vmm_get_msr(struct vmm_vcpu *vcpu, u32 index, u64 *data)
 int vmm_set_msr(struct vmm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	switch (index) {
+	case MSR_KVM_SYSTEM_TIME_NEW:
+	case MSR_KVM_WALL_CLOCK_NEW:
+		return vmm_kvmclock_set_msr(vcpu, index, data);
+	case MSR_IA32_TSC_DEADLINE:
+		return vmm_lapic_set_deadline(vcpu, data);
 	case MSR_IA32_APICBASE:
 		vcpu->apic_base = data;
 		return 0;

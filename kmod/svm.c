@@ -336,7 +336,7 @@ void svm_init_vmcb(struct vmm_vcpu *vcpu)
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __pa(vcpu->vm->npt_root);
-	c->tsc_offset = -rdtsc();
+	c->tsc_offset = READ_ONCE(vcpu->vm->tsc_last_offset);
 
 	/* Code: type 0xb (exec/read, accessed), S, P.  Data: type 3, S, P. */
 	svm_seg_reset(&s->cs, 0xf000, 0xffff0000, 0x9b);
@@ -390,6 +390,31 @@ static void svm_vcpu_free(struct vmm_vcpu *vcpu)
 	vcpu->priv = NULL;
 }
 
+/* INIT: back to the reset state; the TSC keeps running (not reset). */
+static void svm_vcpu_reset(struct vmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	u64 tsc_offset = vmcb->control.tsc_offset;
+
+	svm_init_vmcb(vcpu);
+	vmcb->control.tsc_offset = tsc_offset;
+}
+
+/* SIPI: real mode at vector << 12 (CS = vector << 8, IP = 0). */
+static void svm_vcpu_sipi(struct vmm_vcpu *vcpu, u8 vector)
+{
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
+
+	s->cs.selector = vector << 8;
+	s->cs.base = (u64)vector << 12;
+	s->rip = 0;
+}
+
+static u64 svm_guest_tsc(struct vmm_vcpu *vcpu)
+{
+	return rdtsc() + to_svm(vcpu)->vmcb->control.tsc_offset;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int svm_vcpu_run(struct vmm_vcpu *vcpu)
@@ -402,7 +427,6 @@ static int svm_vcpu_run(struct vmm_vcpu *vcpu)
 	bool swap_tsc_aux;
 	int cpu;
 
-	svm_inject_events(vcpu);
 	vmcb->save.rax = vcpu->regs[VMM_RAX];
 	vmcb->save.rsp = vcpu->regs[VMM_RSP];
 	vmcb->control.clean = 0;	/* we cache nothing: reload it all */
@@ -413,10 +437,7 @@ static int svm_vcpu_run(struct vmm_vcpu *vcpu)
 	cpu = smp_processor_id();
 	sd = this_cpu_ptr(&svm_cpus);
 	if (unlikely(!sd->enabled)) {
-		/* A CPU without SVM on (hotplug race): keep the event for later. */
-		svm->event = vmcb->control.event_inj;
-		svm->event_err = vmcb->control.event_inj_err;
-		vmcb->control.event_inj = 0;
+		/* A CPU without SVM on (hotplug race): try again later. */
 		local_irq_enable();
 		vmm_guest_fpu_save(vcpu);
 		kernel_fpu_end();
@@ -427,6 +448,14 @@ static int svm_vcpu_run(struct vmm_vcpu *vcpu)
 		vcpu->run->fail_entry.cpu = cpu;
 		return 0;
 	}
+	/*
+	 * Publish where we run before the last look at the LAPIC: an
+	 * interrupt raised after that look IPIs this CPU, which (held with
+	 * interrupts off) forces a #VMEXIT right after VMRUN.
+	 */
+	WRITE_ONCE(vcpu->guest_cpu, cpu);
+	smp_mb();
+	svm_inject_events(vcpu);
 	/* A new CPU, or NPT entries removed since: flush this ASID first. */
 	gen = atomic64_read(&vcpu->vm->tlb_gen);
 	if (svm->last_cpu != cpu || svm->tlb_gen != gen) {
@@ -456,6 +485,7 @@ static int svm_vcpu_run(struct vmm_vcpu *vcpu)
 	asm volatile("stgi" ::: "memory");
 
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	WRITE_ONCE(vcpu->guest_cpu, -1);
 	local_irq_enable();
 	vmm_guest_fpu_save(vcpu);
 	kernel_fpu_end();
@@ -488,4 +518,7 @@ const struct vmm_vendor_ops vmm_svm_ops = {
 	.interrupt_allowed = svm_interrupt_allowed,
 	.if_flag = svm_if_flag,
 	.skip_insn = svm_skip_insn,
+	.vcpu_reset = svm_vcpu_reset,
+	.vcpu_sipi = svm_vcpu_sipi,
+	.guest_tsc = svm_guest_tsc,
 };

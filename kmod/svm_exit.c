@@ -42,18 +42,49 @@ static void svm_queue_exception(struct vmm_vcpu *vcpu, u8 vec, bool has_err,
 }
 
 /*
- * Before entry: an event cut short by the last exit goes first; else the
- * KVM_INTERRUPT vector if the guest can take it now.  A virtual interrupt
- * (V_IRQ + VINTR intercept) makes the guest exit as soon as it can take
- * one, for a still-pending vector or for request_interrupt_window.
+ * With the in-kernel LAPIC, with interrupts off just before VMRUN: a
+ * pending NMI, else the highest deliverable vector if the guest can take
+ * an interrupt now.  CR8 is the LAPIC's TPR (V_TPR in the VMCB).
+ */
+static void svm_inject_lapic(struct vmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int vec;
+
+	c->int_ctl = (c->int_ctl & ~V_TPR_MASK) | vmm_lapic_cr8(vcpu);
+	if (svm->event)
+		return;
+	if (!(c->int_state & SVM_INTERRUPT_SHADOW_MASK) &&
+	    vmm_lapic_take_nmi(vcpu)) {
+		svm->event = 2 | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+		return;
+	}
+	if (svm_interrupt_allowed(vcpu)) {
+		vec = vmm_lapic_take_interrupt(vcpu);
+		if (vec >= 0)
+			svm->event = vec | SVM_EVTINJ_TYPE_INTR |
+				     SVM_EVTINJ_VALID;
+	}
+}
+
+/*
+ * Before entry: an event cut short by the last exit goes first; else an
+ * interrupt the guest can take now (the LAPIC's, or KVM_INTERRUPT's
+ * vector).  A virtual interrupt (V_IRQ + VINTR intercept) makes the guest
+ * exit as soon as it can take one, for a still-pending vector or for
+ * request_interrupt_window.
  */
 void svm_inject_events(struct vmm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb_control_area *c = &svm->vmcb->control;
+	bool want_window;
 
-	if (!svm->event && vcpu->pending_irq >= 0 &&
-	    svm_interrupt_allowed(vcpu)) {
+	if (vcpu->apic) {
+		svm_inject_lapic(vcpu);
+	} else if (!svm->event && vcpu->pending_irq >= 0 &&
+		   svm_interrupt_allowed(vcpu)) {
 		svm->event = vcpu->pending_irq | SVM_EVTINJ_TYPE_INTR |
 			     SVM_EVTINJ_VALID;
 		vcpu->pending_irq = -1;
@@ -62,7 +93,12 @@ void svm_inject_events(struct vmm_vcpu *vcpu)
 	c->event_inj_err = svm->event_err;
 	svm->event = 0;
 
-	if (vcpu->pending_irq >= 0 || READ_ONCE(vcpu->run->request_interrupt_window)) {
+	if (vcpu->apic)
+		want_window = vmm_lapic_has_interrupt(vcpu);
+	else
+		want_window = vcpu->pending_irq >= 0 ||
+			      READ_ONCE(vcpu->run->request_interrupt_window);
+	if (want_window) {
 		c->int_ctl |= V_IRQ_MASK | V_INTR_PRIO_MASK | V_IGN_TPR_MASK;
 		c->int_vector = 0;
 		svm_set_intercept(svm->vmcb, INTERCEPT_VINTR);
@@ -80,6 +116,8 @@ void svm_collect_event(struct vmm_vcpu *vcpu)
 	u32 info = c->exit_int_info;
 
 	svm->event = 0;
+	if (vcpu->apic)
+		vmm_lapic_sync_tpr(vcpu, c->int_ctl & V_TPR_MASK, true);
 	if (!(info & SVM_EXITINTINFO_VALID))
 		return;
 	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
@@ -165,8 +203,13 @@ static int cpuid_interception(struct vmm_vcpu *vcpu)
 
 static int halt_interception(struct vmm_vcpu *vcpu)
 {
-	/* No in-kernel irqchip: userspace decides what wakes the vCPU. */
 	svm_skip_exit_insn(vcpu, 1);
+	/* In-kernel irqchip: sleep in KVM_RUN until an interrupt comes. */
+	if (vcpu->apic) {
+		vcpu->mp_state = VMM_MP_HALTED;
+		return 1;
+	}
+	/* Else userspace decides what wakes the vCPU. */
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -203,6 +246,13 @@ static int io_interception(struct vmm_vcpu *vcpu)
 	run->io.port = info >> 16;
 	run->io.count = 1;
 	run->io.data_offset = VMM_PIO_OFFSET;
+	if (run->io.direction == KVM_EXIT_IO_OUT &&
+	    vmm_ioeventfd_write(vcpu->vm, true, info >> 16, size,
+				vcpu->regs[VMM_RAX])) {
+		to_svm(vcpu)->vmcb->save.rip = c->exit_info_2;
+		c->int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		return 1;
+	}
 	if (run->io.direction == KVM_EXIT_IO_OUT) {
 		memcpy(page_address(vcpu->run_pages[1]),
 		       &vcpu->regs[VMM_RAX], size);
@@ -311,6 +361,25 @@ static int (*const svm_exit_handlers[])(struct vmm_vcpu *vcpu) = {
 	[SVM_EXIT_NPF] = npf_interception,
 };
 
+bool vmm_exit_stats;
+module_param_named(exit_stats, vmm_exit_stats, bool, 0644);
+MODULE_PARM_DESC(exit_stats, "count exits by kind, logged when a vCPU goes");
+
+static enum vmm_stat svm_exit_kind(u64 code, u64 info2, struct vmm_vcpu *vcpu)
+{
+	switch (code) {
+	case SVM_EXIT_INTR: return VMM_STAT_INTR;
+	case SVM_EXIT_VINTR: return VMM_STAT_WINDOW;
+	case SVM_EXIT_IOIO: return VMM_STAT_IO;
+	case SVM_EXIT_MSR: return VMM_STAT_MSR;
+	case SVM_EXIT_HLT: return VMM_STAT_HLT;
+	case SVM_EXIT_NPF:
+		return vmm_find_slot(vcpu->vm, info2 >> PAGE_SHIFT) ?
+		       VMM_STAT_NPT : VMM_STAT_MMIO;
+	}
+	return VMM_STAT_OTHER;
+}
+
 static bool trace_exits;
 module_param(trace_exits, bool, 0644);
 MODULE_PARM_DESC(trace_exits, "log every #VMEXIT (debugging only: slow)");
@@ -327,6 +396,8 @@ int svm_handle_exit(struct vmm_vcpu *vcpu)
 			to_svm(vcpu)->vmcb->save.rflags, c->int_state,
 			c->int_ctl);
 
+	if (unlikely(vmm_exit_stats))
+		vcpu->stat[svm_exit_kind(code, c->exit_info_2, vcpu)]++;
 	if (code == (u64)SVM_EXIT_ERR) {
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 		vcpu->run->fail_entry.hardware_entry_failure_reason = code;

@@ -8,6 +8,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/msr.h>
+#include <asm/tsc.h>
 #include <asm/processor-flags.h>
 
 #include "vmm_svm.h"
@@ -260,6 +261,31 @@ int svm_get_msr(struct vmm_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
+/*
+ * Userspace sets each vCPU's TSC one after the other; the same value
+ * within a second of the last such write means "the same TSC" (KVM's
+ * rule), so the vCPUs of a VM keep one offset and their TSCs agree.
+ */
+static u64 svm_host_tsc_offset(struct vmm_vcpu *vcpu, u64 data)
+{
+	struct vmm_vm *vm = vcpu->vm;
+	u64 now, offset;
+
+	spin_lock(&vm->tsc_lock);
+	now = rdtsc();
+	if (data == vm->tsc_last_value &&
+	    now - vm->tsc_last_host < (u64)tsc_khz * 1000) {
+		offset = vm->tsc_last_offset;
+	} else {
+		offset = data - now;
+		vm->tsc_last_value = data;
+		vm->tsc_last_offset = offset;
+	}
+	vm->tsc_last_host = now;
+	spin_unlock(&vm->tsc_lock);
+	return offset;
+}
+
 int svm_set_msr(struct vmm_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -275,7 +301,8 @@ int svm_set_msr(struct vmm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vmcb->save.efer = data | EFER_SVME;
 		return 0;
 	case MSR_IA32_TSC:
-		vmcb->control.tsc_offset = data - rdtsc();
+		vmcb->control.tsc_offset = host ? svm_host_tsc_offset(vcpu, data) :
+						  data - rdtsc();
 		return 0;
 	case MSR_IA32_DEBUGCTLMSR:
 		return data ? -EINVAL : 0;

@@ -69,6 +69,28 @@ static bool vmm_ready_for_interrupt(struct vmm_vcpu *vcpu)
 	return vcpu->pending_irq < 0 && vmm_vendor->interrupt_allowed(vcpu);
 }
 
+/*
+ * With an in-kernel irqchip: INIT/SIPI, and sleeping while halted or
+ * waiting for SIPI.  0 to enter the guest, -EINTR on a signal (the vCPU
+ * stays halted: the next KVM_RUN sleeps again, as in KVM).
+ */
+static int vmm_vcpu_block(struct vmm_vcpu *vcpu)
+{
+	for (;;) {
+		vmm_lapic_run_events(vcpu);
+		if (vcpu->mp_state == VMM_MP_RUNNABLE)
+			return 0;
+		if (vcpu->mp_state == VMM_MP_HALTED &&
+		    vmm_lapic_wake_pending(vcpu)) {
+			vcpu->mp_state = VMM_MP_RUNNABLE;
+			return 0;
+		}
+		if (wait_event_interruptible(vcpu->wq,
+					     vmm_lapic_wake_pending(vcpu)))
+			return -EINTR;
+	}
+}
+
 static long vmm_vcpu_run(struct vmm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -83,12 +105,15 @@ static long vmm_vcpu_run(struct vmm_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	vmm_kvmclock_update(vcpu);
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
 			break;
 		}
+		if (vcpu->apic && vmm_vcpu_block(vcpu))
+			continue;	/* a signal: the check above ends KVM_RUN */
 		cond_resched();
 		r = vmm_vendor->vcpu_run(vcpu);
 		if (r <= 0)
@@ -155,6 +180,8 @@ static long vmm_vcpu_interrupt(struct vmm_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
+	if (vcpu->apic)
+		return -ENXIO;	/* the in-kernel LAPIC takes interrupts */
 	if (irq.irq >= 256)
 		return -EINVAL;
 	if (vcpu->pending_irq >= 0)
@@ -207,6 +234,12 @@ static long vmm_vcpu_ioctl(struct file *filp, unsigned int cmd,
 		break;
 	case KVM_SET_MSRS:
 		r = vmm_vcpu_msrs(vcpu, argp, true);
+		break;
+	case KVM_GET_LAPIC:
+		r = vmm_vcpu_get_lapic(vcpu, argp);
+		break;
+	case KVM_SET_LAPIC:
+		r = vmm_vcpu_set_lapic(vcpu, argp);
 		break;
 	default:
 		r = -ENOTTY;
@@ -262,6 +295,14 @@ void vmm_vcpu_destroy(struct vmm_vcpu *vcpu)
 {
 	int i;
 
+	if (vmm_exit_stats)
+		pr_info(VMM_NAME ": vcpu %u exits: intr %llu window %llu io %llu mmio %llu npt %llu msr %llu hlt %llu other %llu\n",
+			vcpu->id, vcpu->stat[VMM_STAT_INTR],
+			vcpu->stat[VMM_STAT_WINDOW], vcpu->stat[VMM_STAT_IO],
+			vcpu->stat[VMM_STAT_MMIO], vcpu->stat[VMM_STAT_NPT],
+			vcpu->stat[VMM_STAT_MSR], vcpu->stat[VMM_STAT_HLT],
+			vcpu->stat[VMM_STAT_OTHER]);
+	vmm_lapic_free(vcpu);
 	if (vcpu->priv)
 		vmm_vendor->vcpu_free(vcpu);
 	for (i = 0; i < VMM_RUN_PAGES; i++)
@@ -284,7 +325,9 @@ static struct vmm_vcpu *vmm_vcpu_alloc(struct vmm_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->pending_irq = -1;
+	vcpu->guest_cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	for (i = 0; i < VMM_RUN_PAGES; i++) {
 		vcpu->run_pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!vcpu->run_pages[i])
@@ -295,6 +338,8 @@ static struct vmm_vcpu *vmm_vcpu_alloc(struct vmm_vm *vm, u32 id)
 	vcpu->apic_base = 0xfee00000 | MSR_IA32_APICBASE_ENABLE |
 			  (id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	if (vmm_fpu_alloc(vcpu) || vmm_vendor->vcpu_create(vcpu))
+		goto err;
+	if (vm->irqchip && vmm_lapic_create(vcpu))
 		goto err;
 	return vcpu;
 err:
@@ -318,6 +363,11 @@ int vmm_vcpu_create_fd(struct vmm_vm *vm, unsigned long id)
 		r = -EEXIST;
 		goto err_unlock;
 	}
+	/* KVM_CREATE_IRQCHIP raced with us: this vCPU has no LAPIC. */
+	if (vm->irqchip && !vcpu->apic) {
+		r = -EINVAL;
+		goto err_unlock;
+	}
 	/* The vCPU fd holds the VM; our caller's VM fd keeps ref > 1 here. */
 	kref_get(&vm->ref);
 	r = anon_inode_getfd("vmm-vcpu", &vmm_vcpu_fops, vcpu,
@@ -326,7 +376,8 @@ int vmm_vcpu_create_fd(struct vmm_vm *vm, unsigned long id)
 		vmm_vm_put(vm);
 		goto err_unlock;
 	}
-	vm->vcpus[id] = vcpu;
+	/* Lock-free readers (interrupt delivery) see it fully built. */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	mutex_unlock(&vm->lock);
 	return r;
 

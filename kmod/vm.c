@@ -13,8 +13,11 @@
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/msr.h>
 
 #include "vmm.h"
 
@@ -32,6 +35,13 @@ static const struct {
 	{ KVM_CAP_MAX_VCPUS, VMM_MAX_VCPUS },
 	{ KVM_CAP_MAX_VCPU_ID, VMM_MAX_VCPUS },
 	{ KVM_CAP_NR_MEMSLOTS, VMM_MAX_SLOTS },
+	/* In-kernel irqchip: IOAPIC + LAPICs (no PIC, no PIT), irq.c. */
+	{ KVM_CAP_IRQCHIP, 1 },
+	{ KVM_CAP_IRQ_ROUTING, VMM_MAX_ROUTES },
+	{ KVM_CAP_SIGNAL_MSI, 1 },
+	{ KVM_CAP_IRQFD, 1 },
+	{ KVM_CAP_IOEVENTFD, 1 },
+	{ KVM_CAP_TSC_DEADLINE_TIMER, 1 },
 };
 
 long vmm_check_extension(long cap)
@@ -85,6 +95,9 @@ static int vmm_set_memory_region(struct vmm_vm *vm,
 	    ~PAGE_MASK)
 		return -EINVAL;
 	if (as_id || id >= VMM_MAX_SLOTS)
+		return -EINVAL;
+	/* KVM_MEM_MAX_NR_PAGES: the page array must stay allocatable. */
+	if (npages >= (1ull << 31))
 		return -EINVAL;
 	if (m->guest_phys_addr + m->memory_size < m->guest_phys_addr)
 		return -EINVAL;
@@ -163,8 +176,25 @@ static long vmm_vm_ioctl(struct file *filp, unsigned int cmd,
 	case KVM_CREATE_VCPU:
 		return vmm_vcpu_create_fd(vm, arg);
 	case KVM_SET_TSS_ADDR:
-		/* Only VMX without unrestricted guest needs the TSS pages. */
-		return 0;
+		/* Only VMX without unrestricted guest needs the TSS pages;
+		 * KVM still wants their 3 pages below 4 GiB. */
+		return arg > (u32)(-3 * PAGE_SIZE) ? -EINVAL : 0;
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return vmm_vm_irqchip_state(vm, (void __user *)arg,
+					    cmd == KVM_SET_IRQCHIP);
+	case KVM_CREATE_IRQCHIP:
+		return vmm_vm_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+		return vmm_vm_irq_line(vm, (void __user *)arg);
+	case KVM_SIGNAL_MSI:
+		return vmm_vm_signal_msi(vm, (void __user *)arg);
+	case KVM_SET_GSI_ROUTING:
+		return vmm_vm_set_gsi_routing(vm, (void __user *)arg);
+	case KVM_IRQFD:
+		return vmm_vm_irqfd(vm, (void __user *)arg);
+	case KVM_IOEVENTFD:
+		return vmm_vm_ioeventfd(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -175,9 +205,15 @@ static void vmm_vm_free(struct kref *ref)
 	struct vmm_vm *vm = container_of(ref, struct vmm_vm, ref);
 	int i;
 
+	/* irqfds first: their callbacks deliver into the LAPICs. */
+	vmm_eventfds_destroy(vm);
+	for (i = 0; i < VMM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			vmm_lapic_free(vm->vcpus[i]);
 	for (i = 0; i < VMM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			vmm_vcpu_destroy(vm->vcpus[i]);
+	vmm_irqchip_destroy(vm);
 	for (i = 0; i < VMM_MAX_SLOTS; i++)
 		if (vm->slots[i].used)
 			vmm_slot_delete(vm, &vm->slots[i]);
@@ -225,6 +261,13 @@ long vmm_create_vm(void)
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->mmu_lock);
 	atomic64_set(&vm->tlb_gen, 0);
+	mutex_init(&vm->irq_lock);
+	INIT_LIST_HEAD(&vm->irqfds);
+	spin_lock_init(&vm->ioeventfd_lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
+	spin_lock_init(&vm->tsc_lock);
+	vm->tsc_last_offset = -rdtsc();
+	vm->kvmclock_base = ktime_get_boottime_ns();
 	r = vmm_npt_init(vm);
 	if (r)
 		goto err_free;
