@@ -14,7 +14,7 @@ enum {
 	OPT_KERNEL = 1000, OPT_INITRD, OPT_CMDLINE, OPT_MEMORY, OPT_CPUS,
 	OPT_SERIAL, OPT_ACCEL, OPT_CONTROL, OPT_NAME, OPT_ON_REBOOT,
 	OPT_HELP, OPT_VERSION, OPT_VERBOSE, OPT_STATUS_FILE, OPT_DISK, OPT_RNG,
-	OPT_CONSOLE, OPT_NET, OPT_MAC, OPT_BALLOON,
+	OPT_CONSOLE, OPT_NET, OPT_MAC, OPT_BALLOON, OPT_SPICE, OPT_VGA,
 };
 
 static const struct option options_long[] = {
@@ -38,6 +38,8 @@ static const struct option options_long[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "balloon", no_argument, NULL, OPT_BALLOON },
+	{ "spice", required_argument, NULL, OPT_SPICE },
+	{ "vga", required_argument, NULL, OPT_VGA },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -70,6 +72,18 @@ options_usage(FILE *out, const char *prog)
 "  --mac XX:XX:XX:XX:XX:XX\n"
 "                       the network card's address (default 52:54:00:12:34:56)\n"
 "  --balloon            a virtio-balloon (control: balloon, balloon-stats)\n"
+"  --spice port=N[,addr=A][,password=P][,password-file=PATH][,disable-ticketing]\n"
+"  --spice unix=PATH[,password=P][,password-file=PATH][,disable-ticketing]\n"
+"                       a SPICE server for the display, keyboard and tablet\n"
+"                       (virtio-input): TCP on A (default 127.0.0.1) port N,\n"
+"                       or a unix socket. A password turns ticketing on;\n"
+"                       password-file reads it from the file's first line\n"
+"                       (keeps it off the command line). Without a password\n"
+"                       anyone who reaches the socket gets the console\n"
+"                       (disable-ticketing says that is meant)\n"
+"  --vga bochs|none     display adapter: the Bochs/QEMU standard VGA (PCI\n"
+"                       1234:1111, 16 MiB framebuffer) or none (default:\n"
+"                       bochs with --spice, else none)\n"
 "  --on-reboot restart|exit\n"
 "                       a guest reboot restarts in place (default), or ends\n"
 "                       the monitor with status 3\n"
@@ -227,10 +241,109 @@ options_parse_mac(const char *arg, struct vm_net_config *net)
 	return 0;
 }
 
+/* The first line of path, without its line end. */
+static int
+options_read_password(const char *path, char *out, size_t size, char *err,
+		      unsigned errlen)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return options_error(err, errlen,
+			"--spice: password-file %s: %s", path, strerror(errno));
+	if (!fgets(out, (int)size, f)) {
+		fclose(f);
+		return options_error(err, errlen,
+			"--spice: password-file %s is empty", path);
+	}
+	fclose(f);
+	n = strcspn(out, "\r\n");
+	if (n == size - 1 && out[n] != '\0')
+		return options_error(err, errlen,
+			"--spice: password in %s is longer than %d characters",
+			path, VM_SPICE_PASSWORD_MAX - 1);
+	out[n] = '\0';
+	if (!n)
+		return options_error(err, errlen,
+			"--spice: password-file %s has an empty first line", path);
+	return 0;
+}
+
+static int
+options_parse_spice(const char *arg, struct vm_spice_config *sp, char *err,
+		    unsigned errlen)
+{
+	char buf[4096 + 512], *opt, *save = NULL;
+	bool have_port = false, have_pw = false;
+	uint64_t v;
+
+	if (sp->enabled)
+		return options_error(err, errlen, "--spice: given twice");
+	if (util_strlcpy(buf, arg, sizeof(buf)) < 0)
+		return options_error(err, errlen, "--spice: too long");
+	memset(sp, 0, sizeof(*sp));
+	util_strlcpy(sp->addr, "127.0.0.1", sizeof(sp->addr));
+	for (opt = strtok_r(buf, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "port=", 5)) {
+			if (util_parse_uint(opt + 5, 1, 65535, &v))
+				return options_error(err, errlen,
+					"--spice: port '%s' is not a number from 1 to 65535",
+					opt + 5);
+			sp->port = (uint16_t)v;
+			have_port = true;
+		} else if (!strncmp(opt, "addr=", 5)) {
+			if (!opt[5] || util_strlcpy(sp->addr, opt + 5,
+						    sizeof(sp->addr)) < 0)
+				return options_error(err, errlen,
+					"--spice: '%s' is not addr=HOST", opt);
+		} else if (!strncmp(opt, "unix=", 5)) {
+			if (!opt[5] || util_strlcpy(sp->unix_path, opt + 5,
+						    sizeof(sp->unix_path)) < 0)
+				return options_error(err, errlen,
+					"--spice: '%s' is not unix=PATH (at most %zu characters)",
+					opt, sizeof(sp->unix_path) - 1);
+		} else if (!strncmp(opt, "password=", 9)) {
+			if (have_pw || !opt[9] ||
+			    util_strlcpy(sp->password, opt + 9,
+					 sizeof(sp->password)) < 0)
+				return options_error(err, errlen,
+					"--spice: password must be given once, 1 to %d characters",
+					VM_SPICE_PASSWORD_MAX - 1);
+			have_pw = true;
+		} else if (!strncmp(opt, "password-file=", 14)) {
+			if (have_pw)
+				return options_error(err, errlen,
+					"--spice: password given twice (password= or password-file=)");
+			if (options_read_password(opt + 14, sp->password,
+						  sizeof(sp->password), err,
+						  errlen))
+				return -EINVAL;
+			have_pw = true;
+		} else if (!strcmp(opt, "disable-ticketing")) {
+			sp->disable_ticketing = true;
+		} else {
+			return options_error(err, errlen,
+				"--spice: unknown option '%s' (port=, addr=, unix=, password=, password-file=, disable-ticketing)",
+				opt);
+		}
+	}
+	if (have_port == !!sp->unix_path[0])
+		return options_error(err, errlen,
+			"--spice: give either port=N or unix=PATH");
+	if (sp->disable_ticketing && have_pw)
+		return options_error(err, errlen,
+			"--spice: disable-ticketing and a password contradict each other");
+	sp->enabled = true;
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	      unsigned errlen)
 {
+	int vga = -1;
 	uint64_t v;
 	int c;
 
@@ -304,6 +417,19 @@ options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 			if (options_parse_net(optarg, cfg, err, errlen))
 				return -EINVAL;
 			break;
+		case OPT_SPICE:
+			if (options_parse_spice(optarg, &cfg->spice, err, errlen))
+				return -EINVAL;
+			break;
+		case OPT_VGA:
+			if (!strcmp(optarg, "bochs"))
+				vga = VM_VGA_BOCHS;
+			else if (!strcmp(optarg, "none"))
+				vga = VM_VGA_NONE;
+			else
+				return options_error(err, errlen,
+					"--vga: '%s' is not bochs or none", optarg);
+			break;
 		case OPT_MAC:
 			if (options_parse_mac(optarg, &cfg->net))
 				return options_error(err, errlen,
@@ -322,6 +448,8 @@ options_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	if (optind < argc)
 		return options_error(err, errlen,
 			"unexpected argument '%s' (see --help)", argv[optind]);
+	cfg->vga = vga >= 0 ? (enum vm_vga)vga :
+		   cfg->spice.enabled ? VM_VGA_BOCHS : VM_VGA_NONE;
 	if (!cfg->kernel)
 		return options_error(err, errlen,
 			"--kernel is required (see --help)");

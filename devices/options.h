@@ -40,6 +40,21 @@ struct vm_net_config {
 	bool mac_set;
 };
 
+/* --spice port=N[,addr=A][,password=P][,password-file=PATH]
+ *         [,unix=PATH][,disable-ticketing] */
+#define VM_SPICE_PASSWORD_MAX 256
+struct vm_spice_config {
+	bool enabled;
+	uint16_t port;        /* TCP port, or 0 with unix_path */
+	char addr[256];       /* default 127.0.0.1 */
+	char unix_path[108];  /* sun_path */
+	char password[VM_SPICE_PASSWORD_MAX]; /* "": no ticketing */
+	bool disable_ticketing;
+};
+
+/* --vga: the display adapter. Default: bochs with --spice, else none. */
+enum vm_vga { VM_VGA_NONE, VM_VGA_BOCHS };
+
 struct vm_config {
 	const char *name;
 	const char *kernel;
@@ -58,6 +73,8 @@ struct vm_config {
 	bool balloon; /* --balloon: a virtio-balloon device */
 	const char *console; /* --console SPEC: a virtio-console, or NULL */
 	struct vm_net_config net;
+	struct vm_spice_config spice;
+	enum vm_vga vga;
 	bool help;
 	bool version;
 	bool verbose;

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "bochs_vga.h"
 #include "chardev.h"
 #include "i8042.h"
 #include "log.h"
 #include "options.h"
 #include "rtc.h"
 #include "serial.h"
+#include "spice_console.h"
 #include "virtio/devices.h"
 #include "vm.h"
 
@@ -41,7 +43,8 @@ platform_add_virtio(struct vm_devices *d, struct virtio_dev *vd)
 }
 
 /* virtio devices in a fixed order, so each gets the same PCI slot every
- * boot: rng, disks, console, net, balloon. */
+ * boot: rng, disks, console, net, balloon, then the SPICE keyboard and
+ * tablet (last, so adding a display moves no other device). */
 static int
 platform_create_virtio(struct vm *vm, const struct vm_config *cfg, char *err,
 		       unsigned errlen)
@@ -77,7 +80,42 @@ platform_create_virtio(struct vm *vm, const struct vm_config *cfg, char *err,
 		d->balloon = virtio_balloon_create(vm, pci, vm->base, err, errlen);
 		ret = platform_add_virtio(d, d->balloon);
 	}
+	if (!ret && cfg->spice.enabled) {
+		d->keyboard = virtio_input_create(vm, pci, vm->base,
+						  VIRTIO_INPUT_KEYBOARD, err,
+						  errlen);
+		ret = platform_add_virtio(d, d->keyboard);
+		if (!ret) {
+			d->tablet = virtio_input_create(vm, pci, vm->base,
+							VIRTIO_INPUT_TABLET,
+							err, errlen);
+			ret = platform_add_virtio(d, d->tablet);
+		}
+	}
 	return ret;
+}
+
+/* The display adapter, then the SPICE server that shows it and feeds
+ * the input devices. */
+static int
+platform_create_display(struct vm *vm, const struct vm_config *cfg, char *err,
+			unsigned errlen)
+{
+	struct vm_devices *d = vm->devs;
+
+	if (cfg->vga == VM_VGA_BOCHS) {
+		d->vga = bochs_vga_create(vm, &d->pci, err, errlen);
+		if (!d->vga)
+			return -EINVAL;
+	}
+	if (cfg->spice.enabled) {
+		d->spice = spice_console_create(vm->base, &cfg->spice,
+						cfg->name, d->vga, d->keyboard,
+						d->tablet, err, errlen);
+		if (!d->spice)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 int
@@ -122,6 +160,8 @@ platform_create(struct vm *vm, const struct vm_config *cfg, char *err,
 		return ret;
 	}
 	ret = platform_create_virtio(vm, cfg, err, errlen);
+	if (!ret)
+		ret = platform_create_display(vm, cfg, err, errlen);
 	if (ret)
 		return ret;
 	rsdp = acpi_tables_build(vm);
@@ -142,14 +182,21 @@ platform_destroy(struct vm *vm)
 
 	if (!d)
 		return;
-	/* Stop the I/O threads, then the bus (irqfds, BARs), then free. */
+	/* SPICE first: it reads the framebuffer and feeds the input
+	 * devices. Then stop the I/O threads, then the bus (irqfds, BARs),
+	 * then free. */
+	spice_console_destroy(d->spice);
+	d->spice = NULL;
 	for (i = d->nvirtio; i-- > 0;)
 		virtio_dev_destroy(d->virtio[i]);
 	pci_destroy(&d->pci);
+	bochs_vga_destroy(d->vga);
+	d->vga = NULL;
 	for (i = d->nvirtio; i-- > 0;)
 		virtio_dev_free(d->virtio[i]);
 	d->nvirtio = 0;
 	d->balloon = NULL;
+	d->keyboard = d->tablet = NULL;
 	if (d->console_cd)
 		chardev_close(d->console_cd);
 	if (d->pm)

@@ -11,6 +11,8 @@ struct vm;
 struct vm_config;
 struct chardev;
 struct virtio_dev;
+struct bochs_vga;
+struct spice_console;
 
 struct vm_devices {
 	struct pci pci;
@@ -25,6 +27,10 @@ struct vm_devices {
 	unsigned nvirtio;
 	struct virtio_dev *balloon;
 	struct chardev *console_cd;
+	struct bochs_vga *vga;         /* --vga bochs */
+	struct virtio_dev *keyboard;   /* virtio-input, with --spice */
+	struct virtio_dev *tablet;
+	struct spice_console *spice;   /* --spice */
 };
 
 int platform_create(struct vm *vm, const struct vm_config *cfg, char *err,

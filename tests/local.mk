@@ -49,8 +49,9 @@ tests_kvm_kvm_raw_test_SOURCES = tests/kvm/main.c tests/kvm/kvmt.c \
 # packages on this machine (never committed).
 GUEST_DIR = $(builddir)/tests/guest
 all-local: guest
-guest:
-	$(AM_V_GEN)$(top_srcdir)/tests/guest/mkguest $(GUEST_DIR)
+guest: tests/guest/tools/guestbench$(EXEEXT)
+	$(AM_V_GEN)$(top_srcdir)/tests/guest/mkguest \
+		--tool tests/guest/tools/guestbench$(EXEEXT) $(GUEST_DIR)
 	$(AM_V_GEN)sed "s|@GUEST_DIR@|$$(cd $(GUEST_DIR) && pwd)|g" \
 		$(top_srcdir)/configs/demo.xml.in >$(GUEST_DIR)/demo.xml
 clean-local: guest-clean
@@ -69,3 +70,24 @@ endif
 tests_unit_test_jsonrpc_SOURCES = tests/unit/test_jsonrpc.c
 tests_unit_test_jsonrpc_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/rpc
 tests_unit_test_jsonrpc_LDADD = rpc/libvmdrpc.a $(UNIT_LIBS)
+
+# guestbench: the disk and network benchmark the reference guest runs in
+# vmd.mode=bench (bench/blk, bench/net). Static, since the guest has no libc
+# of its own, and so without the sanitizers, which do not link statically.
+noinst_PROGRAMS += tests/guest/tools/guestbench
+tests_guest_tools_guestbench_SOURCES = tests/guest/tools/guestbench.c
+tests_guest_tools_guestbench_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+tests_guest_tools_guestbench_LDFLAGS = -static
+
+# The SPICE input glue, through a real virtio-input device.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_spice_input
+endif
+tests_unit_test_spice_input_SOURCES = tests/unit/test_spice_input.c \
+	tests/unit/virtq_driver.c tests/unit/virtq_driver.h \
+	tests/unit/input_guest.c tests/unit/input_guest.h \
+	devices/spice_input.c devices/spice_input.h \
+	devices/virtio/virtio.c devices/virtio/queue.c devices/virtio/input.c \
+	devices/pci.c devices/bus.c
+tests_unit_test_spice_input_CFLAGS = $(UNIT_CFLAGS) $(SPICE_CFLAGS)
+tests_unit_test_spice_input_LDADD = $(UNIT_LIBS) $(SPICE_LIBS)

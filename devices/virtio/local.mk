@@ -6,7 +6,7 @@ devices_libvmddevices_a_SOURCES += \
 	devices/virtio/devices.h \
 	devices/virtio/rng.c devices/virtio/blk.c devices/virtio/console.c \
 	devices/virtio/net.c devices/virtio/slirp.c devices/virtio/slirp.h \
-	devices/virtio/balloon.c
+	devices/virtio/balloon.c devices/virtio/input.c
 devices_libvmddevices_a_CFLAGS += $(SLIRP_CFLAGS)
 # libslirp is dlopen()ed on demand (devices/virtio/slirp.c): not linked.
 
@@ -33,3 +33,14 @@ tests_unit_test_virtio_blk_SOURCES = tests/unit/test_virtio_blk.c \
 	devices/pci.c devices/bus.c
 tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_virtio_blk_LDADD = $(UNIT_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_virtio_input
+endif
+tests_unit_test_virtio_input_SOURCES = tests/unit/test_virtio_input.c \
+	tests/unit/virtq_driver.c tests/unit/virtq_driver.h \
+	tests/unit/input_guest.c tests/unit/input_guest.h \
+	devices/virtio/virtio.c devices/virtio/queue.c devices/virtio/input.c \
+	devices/pci.c devices/bus.c
+tests_unit_test_virtio_input_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_virtio_input_LDADD = $(UNIT_LIBS)

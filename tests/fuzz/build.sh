@@ -1,13 +1,13 @@
 #!/bin/sh
 # Builds the libFuzzer targets (clang, ASan + UBSan) into OUTDIR:
-#   tests/fuzz/build.sh OUTDIR [DEVICE...]      DEVICE: rng blk console net balloon
+#   tests/fuzz/build.sh OUTDIR [DEVICE...]      DEVICE: rng blk console net balloon input tablet
 # Run one:  OUTDIR/fuzz_virtio_blk -max_total_time=300 CORPUS_DIR
 # Not part of the default build: needs clang with libFuzzer.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: tests/fuzz/build.sh OUTDIR [DEVICE...]}
 shift
-devices=${*:-rng blk console net balloon}
+devices=${*:-rng blk console net balloon input tablet}
 mkdir -p "$out"
 CC=${CC:-clang}
 flags="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined

@@ -79,8 +79,14 @@ fuzz_create(void)
 	return virtio_net_create(&fake_vm, NULL, NULL, &cfg, err, sizeof(err));
 #elif defined(FUZZ_BALLOON)
 	return virtio_balloon_create(&fake_vm, NULL, NULL, err, sizeof(err));
+#elif defined(FUZZ_INPUT)
+	return virtio_input_create(&fake_vm, NULL, NULL, VIRTIO_INPUT_KEYBOARD,
+				   err, sizeof(err));
+#elif defined(FUZZ_TABLET)
+	return virtio_input_create(&fake_vm, NULL, NULL, VIRTIO_INPUT_TABLET,
+				   err, sizeof(err));
 #else
-#error "build with -DFUZZ_BLK, FUZZ_RNG, FUZZ_CONSOLE, FUZZ_NET or FUZZ_BALLOON"
+#error "build with -DFUZZ_BLK, FUZZ_RNG, FUZZ_CONSOLE, FUZZ_NET, FUZZ_BALLOON, FUZZ_INPUT or FUZZ_TABLET"
 #endif
 }
 
@@ -150,6 +156,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Device config reads and writes at input-chosen offsets. */
 	rd(vd, VIRTIO_BAR_DEVICE + (ctrl[14] & 0x3f), 1 << (ctrl[15] % 3));
 	wr(vd, VIRTIO_BAR_DEVICE + (ctrl[15] & 0x3f), ctrl[14], 1);
+#if defined(FUZZ_INPUT) || defined(FUZZ_TABLET)
+	/* The host's side: up to 510 events (2 * ctrl[12]; past the
+	 * device's ring of 256 when the input posts few buffers), every
+	 * fourth closing a group, into whatever eventq buffers it posted. */
+	for (round = 0; round < ctrl[12] * 2u; round++) {
+		virtio_input_send(vd, (uint16_t)(ctrl[13] % 4 + 1),
+				  (uint16_t)(round + ctrl[14]), round);
+		if (round % 4 == 3)
+			virtio_input_sync(vd);
+	}
+	virtio_input_sync(vd);
+#endif
 	for (round = 0; round < 2; round++)
 		for (q = 0; q < nq && q < 8; q++)
 			virtio_dev_kick(vd, q);
