@@ -134,8 +134,11 @@ static int vmm_set_memory_region(struct vmm_vm *vm,
 	if (slot->used)
 		vmm_slot_delete(vm, slot);
 
+	/* The array is 8 bytes a page: a slot of terabytes asks for more
+	 * than kvmalloc serves, which it WARNs about unless told not to; a
+	 * user asking too much gets -ENOMEM, not a kernel warning. */
 	slot->pages = kvcalloc(npages, sizeof(*slot->pages),
-			       GFP_KERNEL_ACCOUNT);
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slot->pages)
 		return -ENOMEM;
 	slot->id = id;

@@ -13,30 +13,11 @@ if [ ! -x "$RAW" ]; then
 		RAW=
 fi
 
-if [ ! -f "$KO" ]; then
-	not_ok "kmod insmod" "$KO not built (make -C kmod)"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ]; then
-	ok "kmod # SKIP not root (the lab runs this group as root)"
-	exit 0
-fi
 lsmod 2>/dev/null | grep -q '^vmm ' && rmmod vmm
 dmesg_start=$(dmesg | wc -l)
 pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 pins_start=$(pins)
-if ! out=$(insmod "$KO" 2>&1); then
-	case $out in
-	*"No such device"*)
-		ok "kmod # SKIP no usable AMD-V here: $(dmesg | grep 'vmm:' | tail -n 1)"
-		exit 0 ;;
-	*"Operation not permitted"* | *"Function not implemented"*)
-		ok "kmod # SKIP this machine cannot load modules: $(printf '%s' "$out" | head -n 1)"
-		exit 0 ;;
-	esac
-	not_ok "kmod insmod" "$out"
-	exit 0
-fi
+kmod_load "$KO" kmod
 ok "kmod insmod"
 check "kmod /dev/vmm exists" test -c /dev/vmm
 

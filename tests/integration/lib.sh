@@ -101,3 +101,29 @@ gone() { ! alive "$1"; }
 # contains TEXT PATTERN / lacks TEXT PATTERN: for checks on captured output.
 contains() { grep -q -- "$2" <<<"$1"; }
 lacks() { ! grep -q -- "$2" <<<"$1"; }
+
+# kmod_load KO GROUP: insmod KO. Where that cannot work (module not built,
+# not root, no usable AMD-V, module loading disabled) prints one line for
+# GROUP and ends the group: a SKIP where the machine is the reason, a
+# failure where the build is.
+kmod_load() {
+	local ko=$1 group=$2 out
+	if [ ! -f "$ko" ]; then
+		not_ok "$group insmod" "$ko not built (make -C kmod)"
+		exit 0
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		ok "$group # SKIP not root (the lab runs this group as root)"
+		exit 0
+	fi
+	out=$(insmod "$ko" 2>&1) && return 0
+	case $out in
+	*"No such device"*)
+		ok "$group # SKIP no usable AMD-V here: $(dmesg | grep 'vmm:' | tail -n 1)" ;;
+	*"Operation not permitted"* | *"Function not implemented"*)
+		ok "$group # SKIP this machine cannot load modules: $(printf '%s' "$out" | head -n 1)" ;;
+	*)
+		not_ok "$group insmod" "$out" ;;
+	esac
+	exit 0
+}
