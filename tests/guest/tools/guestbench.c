@@ -29,10 +29,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #define GUESTBENCH_NET_CHUNK (128u << 10)
+/* A connection that moves nothing for this long is stuck (it happens to
+ * slirp on a starved host): give up with an error, not hang the round. */
+#define GUESTBENCH_NET_STALL_SECS 20
 
 static double
 guestbench_now(void)
@@ -63,6 +67,16 @@ guestbench_number(const char *s, const char *what)
 		exit(2);
 	}
 	return v;
+}
+
+static int
+guestbench_stall_limit(int s)
+{
+	struct timeval tv = { .tv_sec = GUESTBENCH_NET_STALL_SECS };
+
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	return setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 /* xorshift64: offsets need to be spread, not unpredictable. */
@@ -152,7 +166,8 @@ guestbench_send(const char *host, unsigned long port, unsigned long secs)
 		fprintf(stderr, "guestbench: send: '%s' is not an IPv4 address\n", host);
 		return 2;
 	}
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (s < 0 || guestbench_stall_limit(s) < 0 ||
+	    connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return guestbench_fail(name, "connect");
 	memset(buf, 0x5a, sizeof(buf));
 	start = guestbench_now();
@@ -168,8 +183,16 @@ guestbench_send(const char *host, unsigned long port, unsigned long secs)
 	}
 	/* Done when the peer has read everything and closed. */
 	shutdown(s, SHUT_WR);
-	while (recv(s, buf, sizeof(buf), 0) > 0)
-		;
+	for (;;) {
+		ssize_t r = recv(s, buf, sizeof(buf), 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return guestbench_fail(name, "waiting-for-close");
+		if (!r)
+			break;
+	}
 	printf("VMDBENCH %s %.2f MB/s\n", name,
 	       (double)bytes / 1e6 / (guestbench_now() - start));
 	close(s);
@@ -195,7 +218,7 @@ guestbench_recv(unsigned long port)
 	printf("VMDBENCH %s listening %lu\n", name, port);
 	fflush(stdout);
 	c = accept(s, NULL, NULL);
-	if (c < 0)
+	if (c < 0 || guestbench_stall_limit(c) < 0)
 		return guestbench_fail(name, "accept");
 	/* The clock starts at the first chunk (not counted): the connect
 	 * goes through the forwarder's accept, which is not what is
