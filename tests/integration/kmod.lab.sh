@@ -535,8 +535,9 @@ PY
 # The reference guest on vmd-vm --accel vmm, with the in-kernel irqchip
 # (LAPIC timer, IOAPIC, MSI-X through irqfds, virtio kicks through
 # ioeventfds, HLT sleeping in the kernel): 1 vCPU, then 2 (INIT/SIPI), with
-# virtio-blk, virtio-rng and the serial console; the checks virtio.lab.sh
-# and boot.lab.sh run on /dev/kvm, and a clean power-off.
+# two virtio-blk disks (one read-only), virtio-rng, virtio-console and the
+# serial console; the checks virtio.lab.sh and boot.lab.sh run on /dev/kvm,
+# and a clean power-off.
 if [ -x "$VMD_VM" ] && [ -f "$GUEST_KERNEL" ]; then
 	python3 - "$WORK/pattern.img" <<'PY'
 import sys
@@ -544,13 +545,15 @@ open(sys.argv[1], "wb").write(bytes((i * 7 + 3) & 0xff for i in range(1 << 20)) 
 PY
 	want_sum=$(head -c 1048576 "$WORK/pattern.img" | sha256sum | cut -d' ' -f1)
 	pat=$(yes vmd-disk-write-pattern | head -c 65536 | sha256sum | cut -d' ' -f1)
-	tests=cpus,mem,uptime,msix,hwrng,disk,diskwrite,poweroff
+	head -c 2097152 "$WORK/pattern.img" >"$WORK/ro.img"
+	tests=cpus,mem,uptime,msix,hwrng,disk,diskwrite,diskro,discard,hvc,poweroff
 	for n in 1 2; do
 		log=$WORK/vmm$n.log
 		cp "$WORK/pattern.img" "$WORK/vmm$n.img"
 		t0=$(date +%s)
 		guest_run "$log" 400 --accel vmm --cpus "$n" --memory 256M --rng \
-			--disk "$WORK/vmm$n.img,serial=vmd-rw" \
+			--disk "$WORK/vmm$n.img,serial=vmd-rw" --disk "$WORK/ro.img,readonly" \
+			--console "file=$WORK/hvc$n.log" \
 			--cmdline "console=ttyS0 panic=-1 quiet vmd.mode=test vmd.tests=$tests"
 		status=$?
 		secs=$(($(date +%s) - t0))
@@ -558,7 +561,7 @@ PY
 			test "$status" -eq 0
 		r=$(guest_result "$log" cpus)
 		check "kmod vmm guest ($n vCPU): sees $n CPU(s) (${r:-no result})" test "$r" = " n=$n"
-		for t in mem uptime msix hwrng diskwrite; do
+		for t in mem uptime msix hwrng diskwrite diskro discard hvc; do
 			r=$(guest_result "$log" "$t")
 			check "kmod vmm guest ($n vCPU): $t ok (${r:-$(grep -a "^VMDTEST $t" "$log" | head -n 1)})" \
 				guest_result "$log" "$t"
