@@ -81,12 +81,15 @@ PY
 
 # wait_for FILE PATTERN SECONDS: until PATTERN shows up in FILE.
 wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
+	# By the clock, not by counting sleeps: under nested emulation each
+	# round of grep + sleep takes several times its nominal 0.1 s, which
+	# once stretched a 300 s wait past the lab's whole time limit.
+	local end=$((SECONDS + $3))
+	while [ "$SECONDS" -lt "$end" ]; do
 		grep -aq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	return 1
+	grep -aq -- "$2" "$1" 2>/dev/null
 }
 
 # alive PID: the process exists and is not a zombie (a VM whose vmd went

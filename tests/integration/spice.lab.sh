@@ -47,7 +47,7 @@ boot() {
 	local name=$1 spice=$2
 	shift 2
 	: >"$WORK/$name.log"
-	timeout -k 5 1500 "$VMD_VM" --kernel "$GUEST_KERNEL" \
+	timeout -k 5 600 "$VMD_VM" --kernel "$GUEST_KERNEL" \
 		--initrd "$GUEST_INITRD" --memory 256M \
 		--serial "unix=$WORK/$name.serial" --spice "$spice" \
 		--cmdline "$CMD $*" </dev/null >"$WORK/$name.err" 2>&1 &
@@ -72,9 +72,11 @@ shot() {
 
 # poweroff NAME: the guest powers off on request; vmd-vm's exit status.
 poweroff() {
-	local p
+	local p end=$((SECONDS + 180))
 	guest_cmd "$1" off
 	eval "p=\$pid_$1"
+	while alive "$p" && [ "$SECONDS" -lt "$end" ]; do sleep 0.5; done
+	alive "$p" && kill "$p"  # timeout(1) passes it on to vmd-vm
 	wait "$p"
 }
 
@@ -195,6 +197,11 @@ check "spice: vmd-vm powers off cleanly after the SPICE sessions (exit $st)" \
 # ------------------------------- unix socket, password, another mode ---
 ready b
 ready=$?
+if [ "$ready" -ne 0 ]; then
+	# Say why in the log before the checks below fail.
+	sed 's/^/# guest b vmd-vm: /' "$WORK/b.err" | tail -n 5
+	tail -c 600 "$WORK/b.log" | sed 's/^/# guest b serial: /'
+fi
 shot "$WORK/b0.ppm" --uri "spice+unix://$sock"
 st=$?
 check "spice: password set: a client without it is refused (exit $st)" \
