@@ -17,12 +17,17 @@ cat >"$WORK/relay.py" <<'PY'
 import os, select, socket, sys, time
 sock, log, cmds = sys.argv[1:4]
 s = socket.socket(socket.AF_UNIX)
-for _ in range(100):
+# vmd-vm creates the socket only once it has set up (slow under ASan and
+# emulation, with two monitors starting at once): wait by the clock.
+deadline = time.monotonic() + 300
+while True:
     try:
         s.connect(sock)
         break
     except OSError:
-        time.sleep(0.1)
+        if time.monotonic() > deadline:
+            sys.exit("relay: %s never appeared" % sock)
+        time.sleep(0.2)
 out = open(log, "ab", buffering=0)
 sent = 0
 while True:
