@@ -29,6 +29,7 @@ if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_virtio_blk
 endif
 tests_unit_test_virtio_blk_SOURCES = tests/unit/test_virtio_blk.c \
+	tests/unit/virtq_driver.c tests/unit/virtq_driver.h \
 	devices/virtio/virtio.c devices/virtio/queue.c devices/virtio/blk.c \
 	devices/pci.c devices/bus.c
 tests_unit_test_virtio_blk_CFLAGS = $(UNIT_CFLAGS)

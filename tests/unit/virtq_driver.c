@@ -77,6 +77,7 @@ vqd_driver_init(struct virtio_dev *vd, unsigned nq)
 	lo = vqd_read(vd, VIRTIO_PCI_COMMON_DF, 4);
 	vqd_write(vd, VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
 	hi = vqd_read(vd, VIRTIO_PCI_COMMON_DF, 4);
+	assert_true(hi & 1); /* VIRTIO_F_VERSION_1: a modern device */
 	vqd_write(vd, VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
 	vqd_write(vd, VIRTIO_PCI_COMMON_GF, lo, 4);
 	vqd_write(vd, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
