@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,25 +66,43 @@ display_port_of(const struct vmd_domain *d)
 	return colon ? atoi(colon + 1) : 0;
 }
 
-static bool
-display_port_taken(const struct vmd_domain *self, int port)
+/* Ports held by the other running domains, read from their display
+ * files once per start (not once per candidate port). */
+struct display_ports {
+	uint8_t bits[(DISPLAY_PORT_MAX + 1) / 8];
+};
+
+static void
+display_ports_taken(const struct vmd_domain *self, struct display_ports *p)
 {
 	const struct vmd_domain *d;
+	int port;
 
-	for (d = self->vmd->domains; d; d = d->next)
-		if (d != self && vmd_domain_active(d) && display_port_of(d) == port)
-			return true;
-	return false;
+	memset(p, 0, sizeof(*p));
+	for (d = self->vmd->domains; d; d = d->next) {
+		if (d == self || !vmd_domain_active(d))
+			continue;
+		port = display_port_of(d);
+		if (port > 0 && port <= DISPLAY_PORT_MAX)
+			p->bits[port / 8] |= (uint8_t)(1u << (port % 8));
+	}
+}
+
+static bool
+display_port_in(const struct display_ports *p, int port)
+{
+	return p->bits[port / 8] & (1u << (port % 8));
 }
 
 static int
-display_pick_port(const struct vmd_domain *d, char *err, size_t errlen)
+display_pick_port(const struct vmd_domain *d, const struct display_ports *taken,
+		  char *err, size_t errlen)
 {
 	const struct domain_graphics *g = &d->def->graphics;
 	int port;
 
 	for (port = DISPLAY_PORT_MIN; port <= DISPLAY_PORT_MAX; port++)
-		if (!display_port_taken(d, port) && display_port_free(g->listen, port))
+		if (!display_port_in(taken, port) && display_port_free(g->listen, port))
 			return port;
 	snprintf(err, errlen, "%s: no free SPICE port on %s from %d up",
 		 d->def->name, g->listen, DISPLAY_PORT_MIN);
@@ -126,19 +145,21 @@ display_prepare(struct vmd_domain *d, char *opt, size_t optlen, char *err,
 		size_t errlen)
 {
 	const struct domain_graphics *g = &d->def->graphics;
+	struct display_ports taken;
 	char path[4096], uri[300];
 	int port, n, ret;
 
 	opt[0] = '\0';
 	if (!g->present)
 		return 0;
+	display_ports_taken(d, &taken);
 	if (g->autoport) {
-		port = display_pick_port(d, err, errlen);
+		port = display_pick_port(d, &taken, err, errlen);
 		if (port < 0)
 			return port;
 	} else {
 		port = g->port;
-		if (display_port_taken(d, port)) {
+		if (display_port_in(&taken, port)) {
 			snprintf(err, errlen, "%s: SPICE port %d is used by another "
 				 "running domain", d->def->name, port);
 			return -EADDRINUSE;
