@@ -7,12 +7,10 @@
 #include "bochs_vga.h"
 
 #include <errno.h>
-#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "log.h"
@@ -54,9 +52,6 @@ enum dispi_reg {
 #define DISPI_MAX_XRES  2560
 #define DISPI_MAX_YRES  1600
 #define DISPI_MAX_BPP   32
-
-/* KVM memory slot of the framebuffer; vm.c uses 0 and 1 for RAM. */
-#define BOCHS_VGA_KVM_SLOT 2
 
 struct bochs_vga {
 	struct pci_device pci;
@@ -275,20 +270,6 @@ bochs_vga_fb_io(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		memcpy(data, vga->vram + off, len);
 }
 
-static int
-bochs_vga_set_slot(struct bochs_vga *vga, uint64_t gpa, uint64_t size)
-{
-	struct kvm_userspace_memory_region r = {
-		.slot = BOCHS_VGA_KVM_SLOT,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)vga->vram,
-	};
-
-	return ioctl(vga->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ?
-	       -errno : 0;
-}
-
 /* The guest placed (or moved, or turned off) BAR0: the framebuffer RAM
  * follows it as a memory slot, so drawing never exits. */
 static void
@@ -301,12 +282,13 @@ bochs_vga_bar_mapped(struct pci_device *dev, unsigned bar, uint64_t addr,
 	if (bar != BOCHS_VGA_BAR_FB)
 		return;
 	if (vga->fb_slot) {
-		bochs_vga_set_slot(vga, 0, 0);
+		vm_set_memory_slot(vga->vm, VM_SLOT_FRAMEBUFFER, 0, 0, vga->vram);
 		vga->fb_slot = false;
 	}
 	if (!mapped)
 		return;
-	ret = bochs_vga_set_slot(vga, addr, BOCHS_VGA_VRAM_SIZE);
+	ret = vm_set_memory_slot(vga->vm, VM_SLOT_FRAMEBUFFER, addr,
+				 BOCHS_VGA_VRAM_SIZE, vga->vram);
 	if (ret) {
 		log_once(LOG_LVL_WARN,
 			 "bochs-vga: framebuffer memory slot at 0x%llx: %s (drawing will exit to the monitor)",
@@ -384,7 +366,7 @@ bochs_vga_destroy(struct bochs_vga *vga)
 	if (vga->pci.slot >= 0 && vga->pci.bus)
 		bus_unregister(&vga->vm->pio, BOCHS_VGA_PORT_INDEX);
 	if (vga->fb_slot)
-		bochs_vga_set_slot(vga, 0, 0);
+		vm_set_memory_slot(vga->vm, VM_SLOT_FRAMEBUFFER, 0, 0, vga->vram);
 	if (vga->vram)
 		munmap(vga->vram, BOCHS_VGA_VRAM_SIZE);
 	pthread_mutex_destroy(&vga->lock);

@@ -62,7 +62,7 @@ static int
 vm_setup_memory(struct vm *vm, uint64_t size, char *err, unsigned errlen)
 {
 	const uint64_t align = 2ull << 20;
-	struct kvm_userspace_memory_region region = { 0 };
+	int ret;
 	uint8_t *raw;
 
 	raw = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
@@ -81,24 +81,28 @@ vm_setup_memory(struct vm *vm, uint64_t size, char *err, unsigned errlen)
 	vm->ram_size = size;
 	vm->low_ram = MIN(size, VM_PCI_HOLE_START);
 
-	region.slot = 0;
-	region.guest_phys_addr = 0;
-	region.memory_size = vm->low_ram;
-	region.userspace_addr = (uintptr_t)vm->ram;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		goto fail;
-	if (size > vm->low_ram) {
-		region.slot = 1;
-		region.guest_phys_addr = VM_HIGH_RAM_START;
-		region.memory_size = size - vm->low_ram;
-		region.userspace_addr = (uintptr_t)vm->ram + vm->low_ram;
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-			goto fail;
-	}
-	return 0;
-fail:
-	snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
-	return -errno;
+	ret = vm_set_memory_slot(vm, VM_SLOT_LOW_RAM, 0, vm->low_ram, vm->ram);
+	if (!ret && size > vm->low_ram)
+		ret = vm_set_memory_slot(vm, VM_SLOT_HIGH_RAM, VM_HIGH_RAM_START,
+					 size - vm->low_ram, vm->ram + vm->low_ram);
+	if (ret)
+		snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION: %s", strerror(-ret));
+	return ret;
+}
+
+int
+vm_set_memory_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+		   uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ?
+	       -errno : 0;
 }
 
 static int

@@ -66,6 +66,13 @@ struct vm {
 	void (*on_exit)(struct vm *vm);
 };
 
+/* KVM memory slots, one owner each. */
+enum vm_slot { VM_SLOT_LOW_RAM, VM_SLOT_HIGH_RAM, VM_SLOT_FRAMEBUFFER };
+/* Backs guest-physical [gpa, gpa + size) with host memory at hva as memory
+ * slot `slot`; size 0 removes the slot. Returns -errno on failure. */
+int vm_set_memory_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+		       uint64_t size, void *hva);
+
 int vm_create(struct vm *vm, const char *accel, uint64_t ram_size,
 	      unsigned ncpus, char *err, unsigned errlen);
 void vm_destroy(struct vm *vm);

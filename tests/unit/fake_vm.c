@@ -1,4 +1,5 @@
 /* The fake VM hooks shared by the device unit tests; see fake_vm.h. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +60,20 @@ fake_vm_check(struct vm *vm)
 {
 	if (fake_vm.vm)
 		assert_ptr_equal(vm, fake_vm.vm);
+}
+
+/* No KVM behind this VM: devices that would map memory slots fall back
+ * to exits, as they do when the accelerator refuses a slot. */
+int
+vm_set_memory_slot(struct vm *vm, enum vm_slot slot, uint64_t gpa,
+		   uint64_t size, void *hva)
+{
+	(void)vm;
+	(void)slot;
+	(void)gpa;
+	(void)size;
+	(void)hva;
+	return -ENODEV;
 }
 
 int
